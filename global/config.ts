@@ -1,0 +1,98 @@
+// Every setting is an environment variable, parsed once by the process's main file and
+// validated before anything listens. Errors name the key and the rule, never the value.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
+
+/** A gRPC target: host:port, or anything grpc-js dials (`dns:`, `ipv4:a:1,b:2`). */
+const grpcTarget = z.string().min(1).regex(/^\S+$/, 'must be host:port or a gRPC target');
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be an integer ${min}..${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be an integer ${min}..${max}`);
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** mysql://user:pass@host:port/db (MySQL/MariaDB). Absent: an SQLite file per srv under DATA_DIR. */
+const databaseUrl = z.string().regex(/^mysql:\/\/\S+$/, 'must be mysql://user:password@host:port/database');
+
+const common = {
+  LOG_LEVEL: logLevel.default('info'),
+  GRPC_DEADLINE_MS: int(50, 120_000).default(5000),
+};
+
+const storage = {
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: databaseUrl.optional(),
+};
+
+export const goodsSrvSchema = z.object({ ...common, ...storage, GOODS_SRV: hostPort.default('127.0.0.1:50051') });
+export const inventorySrvSchema = z.object({
+  ...common,
+  ...storage,
+  INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
+});
+export const orderSrvSchema = z.object({
+  ...common,
+  ...storage,
+  ORDER_SRV: hostPort.default('127.0.0.1:50053'),
+  GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
+  INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
+});
+
+const pemOrBase64 = z.string().min(1);
+
+export const gatewaySchema = z.object({
+  ...common,
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65535).default(8023),
+  JWT_KEY: z.string().min(16, 'must be at least 16 characters'),
+  GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
+  INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
+  ORDER_SRV: grpcTarget.default('127.0.0.1:50053'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must look like 64kb')
+    .default('64kb'),
+  SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+  ALIPAY_APP_ID: z.string().min(1),
+  ALIPAY_PRIVATE_KEY: pemOrBase64,
+  ALIPAY_PUBLIC_KEY: pemOrBase64,
+  ALIPAY_GATEWAY: z.url().default('https://openapi-sandbox.dl.alipaydev.com/gateway.do'),
+  ALIPAY_NOTIFY_URL: z.url(),
+  ALIPAY_RETURN_URL: z.url(),
+  ALIPAY_SUBJECT_PREFIX: z.string().default('慕学生鲜订单-'),
+});
+
+export type GoodsSrvConfig = z.infer<typeof goodsSrvSchema>;
+export type InventorySrvConfig = z.infer<typeof inventorySrvSchema>;
+export type OrderSrvConfig = z.infer<typeof orderSrvSchema>;
+export type GatewayConfig = z.infer<typeof gatewaySchema>;
+
+/** Empty strings count as unset, as shells and compose files often pass them. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(root)';
+    const rule = key in present ? issue.message : 'is required';
+    return `${key} ${rule}`;
+  });
+  throw new ConfigError(problems);
+}

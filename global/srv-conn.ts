@@ -1,0 +1,114 @@
+// srv-conn: the order, goods and inventory gRPC clients, created once from config.
+// Every call carries a deadline and the request id, and is cancelled when the caller's signal aborts.
+import * as grpc from '@grpc/grpc-js';
+import type { MethodDefinition } from '@grpc/proto-loader';
+import { serviceDefinitions } from './proto';
+
+export type SrvName = 'goods' | 'inventory' | 'order';
+
+/** How users name each srv in messages ("库存服务不可用"). */
+export const SRV_LABEL: Record<SrvName, string> = { goods: '商品', inventory: '库存', order: '订单' };
+
+export interface CallContext {
+  requestId?: string;
+  idempotencyKey?: string;
+  /** Absolute deadline; defaults to now + the client's deadlineMs. */
+  deadline?: Date;
+  signal?: AbortSignal;
+}
+
+/** A gRPC failure, tagged with the srv that answered it. */
+export class SrvCallError extends Error {
+  constructor(
+    readonly srv: SrvName,
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(`${srv}: ${grpc.status[code] ?? code}: ${details}`);
+    this.name = 'SrvCallError';
+  }
+}
+
+/** Promise-returning methods derived from a service definition, so no RPC is wrapped by hand. */
+export type PromiseClient<D> = {
+  [K in keyof D]: D[K] extends MethodDefinition<infer Req, unknown, unknown, infer Res>
+    ? (request: Req, ctx?: CallContext) => Promise<Res>
+    : never;
+};
+
+type Definitions = ReturnType<typeof serviceDefinitions>;
+export type GoodsClient = PromiseClient<Definitions['goods']['service']>;
+export type InventoryClient = PromiseClient<Definitions['inventory']['service']>;
+export type OrderClient = PromiseClient<Definitions['order']['service']>;
+interface Clients {
+  goods: GoodsClient;
+  inventory: InventoryClient;
+  order: OrderClient;
+}
+
+export interface ClientOptions {
+  deadlineMs: number;
+}
+
+/**
+ * A target is what grpc-js dials: `host:port`, or several comma-separated addresses
+ * (`ipv4:a:1,b:2`) balanced round-robin. Discovery produces targets; clients never know how.
+ */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+};
+
+export interface SrvClient<N extends SrvName> {
+  api: Clients[N];
+  close(): void;
+}
+
+export function createSrvClient<N extends SrvName>(name: N, target: string, options: ClientOptions): SrvClient<N> {
+  const Ctor = serviceDefinitions()[name] as unknown as grpc.ServiceClientConstructor;
+  const raw = new Ctor(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  const api: Record<string, unknown> = {};
+  for (const method of Object.keys(Ctor.service)) {
+    api[method] = (request: unknown, ctx: CallContext = {}) =>
+      new Promise((resolve, reject) => {
+        if (ctx.signal?.aborted) return reject(new SrvCallError(name, grpc.status.CANCELLED, 'caller went away'));
+        const metadata = new grpc.Metadata();
+        if (ctx.requestId) metadata.set('x-request-id', ctx.requestId);
+        if (ctx.idempotencyKey) metadata.set('idempotency-key', ctx.idempotencyKey);
+        const deadline = ctx.deadline ?? new Date(Date.now() + options.deadlineMs);
+        const onAbort = () => call.cancel();
+        const fn = (raw as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!;
+        const call = fn.call(raw, request, metadata, { deadline }, (err: grpc.ServiceError | null, response: unknown) => {
+          ctx.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(new SrvCallError(name, err.code, err.details));
+          else resolve(response);
+        });
+        ctx.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+  }
+  return { api: api as unknown as Clients[N], close: () => raw.close() };
+}
+
+export type SrvTargets = Record<SrvName, string>;
+
+export interface SrvConn extends Clients {
+  close(): void;
+}
+
+/** The gateway's three clients. Creating them does not connect; the first call does. */
+export function createSrvConn(targets: SrvTargets, options: ClientOptions): SrvConn {
+  const goods = createSrvClient('goods', targets.goods, options);
+  const inventory = createSrvClient('inventory', targets.inventory, options);
+  const order = createSrvClient('order', targets.order, options);
+  return {
+    goods: goods.api,
+    inventory: inventory.api,
+    order: order.api,
+    close() {
+      goods.close();
+      inventory.close();
+      order.close();
+    },
+  };
+}

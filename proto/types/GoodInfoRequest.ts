@@ -1,0 +1,10 @@
+// Original file: proto/goods.proto
+
+
+export interface GoodInfoRequest {
+  'id'?: (number);
+}
+
+export interface GoodInfoRequest__Output {
+  'id': (number);
+}

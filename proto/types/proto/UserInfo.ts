@@ -1,0 +1,10 @@
+// Original file: proto/order.proto
+
+
+export interface UserInfo {
+  'id'?: (number);
+}
+
+export interface UserInfo__Output {
+  'id': (number);
+}

@@ -1,0 +1,110 @@
+// What every srv shares: a gRPC server bound to an address, handlers that return promises,
+// one place where errors become gRPC statuses, and a clean stop.
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../../global/logger';
+
+/** An expected failure with the status and message the course's srvs answer (CONTRACT §1). */
+export class RpcError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+  ) {
+    super(details);
+    this.name = 'RpcError';
+  }
+}
+
+export interface RpcContext {
+  requestId: string | undefined;
+  idempotencyKey: string | undefined;
+  /** When the caller stops waiting; downstream calls should finish before it. */
+  deadline: Date | undefined;
+  signal: AbortSignal;
+}
+
+type UnaryFn<Req, Res> = (request: Req, ctx: RpcContext) => Promise<Res>;
+
+/** Handlers for a service definition, written as async functions of (request, ctx). */
+export type AsyncHandlers<D> = {
+  [K in keyof D]: D[K] extends { requestDeserialize: (b: Buffer) => infer Req; responseSerialize: (r: infer Res) => Buffer }
+    ? UnaryFn<Req, Res>
+    : never;
+};
+
+function metadataValue(md: grpc.Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+function toUnaryHandler(name: string, fn: UnaryFn<unknown, unknown>, logger: Logger): grpc.handleUnaryCall<unknown, unknown> {
+  return (call, callback) => {
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    const rawDeadline = call.getDeadline();
+    const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+    const ctx: RpcContext = {
+      requestId: metadataValue(call.metadata, 'x-request-id'),
+      idempotencyKey: metadataValue(call.metadata, 'idempotency-key'),
+      deadline,
+      signal: abort.signal,
+    };
+    fn(call.request, ctx).then(
+      (response) => callback(null, response),
+      (err: unknown) => {
+        if (err instanceof RpcError) return callback({ code: err.code, details: err.details });
+        const relayed = relayedStatus(err);
+        if (relayed) return callback(relayed);
+        logger.error({ err, rpc: name, requestId: ctx.requestId }, 'rpc failed');
+        callback({ code: grpc.status.INTERNAL, details: '内部错误' });
+      },
+    );
+  };
+}
+
+/** Statuses from a downstream srv that pass through unchanged (out of stock, unavailable, timeout). */
+function relayedStatus(err: unknown): grpc.ServiceError | { code: grpc.status; details: string } | undefined {
+  const e = err as { name?: string; code?: grpc.status; details?: string };
+  if (e?.name !== 'SrvCallError' || e.code === undefined) return undefined;
+  return { code: e.code, details: e.details ?? '' };
+}
+
+export interface RunningServer {
+  /** The port actually bound (useful with port 0). */
+  port: number;
+  address: string;
+  /** Stops accepting, lets in-flight calls finish for up to graceMs, then forces. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+export async function startGrpcServer<D extends grpc.ServiceDefinition>(options: {
+  service: D;
+  handlers: AsyncHandlers<D>;
+  address: string;
+  logger: Logger;
+}): Promise<RunningServer> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const [name, fn] of Object.entries(options.handlers as Record<string, UnaryFn<unknown, unknown>>)) {
+    implementation[name] = toUnaryHandler(name, fn, options.logger);
+  }
+  server.addService(options.service, implementation);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  const host = options.address.slice(0, options.address.lastIndexOf(':'));
+  return {
+    port,
+    address: `${host}:${port}`,
+    shutdown: (graceMs = 5000) =>
+      new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      }),
+  };
+}
