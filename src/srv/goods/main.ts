@@ -1,0 +1,14 @@
+// Production entry of the goods srv: config from the environment, validated before listening.
+// SEED_DEMO=true inserts the demo catalogue into an empty store.
+import { goodsSrvSchema, parseConfig } from '../../../global/config';
+import { createLogger } from '../../../global/logger';
+import { runMain, stopOnSignal } from '../../lifecycle';
+import { startGoodsSrv } from './index';
+
+const logger = createLogger({ name: 'goods-srv' });
+runMain(async () => {
+  const config = parseConfig(goodsSrvSchema, process.env);
+  logger.level = config.LOG_LEVEL;
+  const srv = await startGoodsSrv(config, { logger, seedDemo: process.env.SEED_DEMO === 'true' });
+  stopOnSignal(() => srv.stop(), logger);
+}, logger);

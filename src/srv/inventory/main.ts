@@ -1,0 +1,14 @@
+// Production entry of the inventory srv: config from the environment, validated before listening.
+// SEED_DEMO=true inserts the demo stock into an empty store.
+import { inventorySrvSchema, parseConfig } from '../../../global/config';
+import { createLogger } from '../../../global/logger';
+import { runMain, stopOnSignal } from '../../lifecycle';
+import { startInventorySrv } from './index';
+
+const logger = createLogger({ name: 'inventory-srv' });
+runMain(async () => {
+  const config = parseConfig(inventorySrvSchema, process.env);
+  logger.level = config.LOG_LEVEL;
+  const srv = await startInventorySrv(config, { logger, seedDemo: process.env.SEED_DEMO === 'true' });
+  stopOnSignal(() => srv.stop(), logger);
+}, logger);

@@ -1,0 +1,6 @@
+/** A started srv: where it listens, and how to stop it (gRPC drain, then the database). */
+export interface RunningSrv {
+  port: number;
+  address: string;
+  stop(): Promise<void>;
+}
