@@ -53,6 +53,8 @@ export const orderSrvSchema = z.object({
   ORDER_SRV: hostPort.default('127.0.0.1:50053'),
   GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
   INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
+  /** Distinguishes order numbers of instances running side by side; random per start when unset. */
+  ORDER_SN_NODE: int(0, 999).optional(),
 });
 
 const pemOrBase64 = z.string().min(1);

@@ -31,8 +31,8 @@ export class SrvCallError extends Error {
 
 /** Promise-returning methods derived from a service definition, so no RPC is wrapped by hand. */
 export type PromiseClient<D> = {
-  [K in keyof D]: D[K] extends MethodDefinition<infer Req, unknown, unknown, infer Res>
-    ? (request: Req, ctx?: CallContext) => Promise<Res>
+  [K in keyof D]: D[K] extends MethodDefinition<infer Req, infer _Res, infer _ReqOut, infer ResOut>
+    ? (request: Req, ctx?: CallContext) => Promise<ResOut>
     : never;
 };
 

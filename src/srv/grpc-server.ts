@@ -2,6 +2,7 @@
 // one place where errors become gRPC statuses, and a clean stop.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../global/logger';
+import { SRV_LABEL, SrvCallError } from '../../global/srv-conn';
 
 /** An expected failure with the status and message the course's srvs answer (CONTRACT §1). */
 export class RpcError extends Error {
@@ -61,11 +62,14 @@ function toUnaryHandler(name: string, fn: UnaryFn<unknown, unknown>, logger: Log
   };
 }
 
-/** Statuses from a downstream srv that pass through unchanged (out of stock, unavailable, timeout). */
-function relayedStatus(err: unknown): grpc.ServiceError | { code: grpc.status; details: string } | undefined {
-  const e = err as { name?: string; code?: grpc.status; details?: string };
-  if (e?.name !== 'SrvCallError' || e.code === undefined) return undefined;
-  return { code: e.code, details: e.details ?? '' };
+/**
+ * A downstream srv's status passes through (out of stock stays out of stock, a timeout stays a
+ * timeout); an outage is renamed after the srv that is down, so the gateway can say which.
+ */
+function relayedStatus(err: unknown): { code: grpc.status; details: string } | undefined {
+  if (!(err instanceof SrvCallError)) return undefined;
+  if (err.code === grpc.status.UNAVAILABLE) return { code: err.code, details: `${SRV_LABEL[err.srv]}服务不可用` };
+  return { code: err.code, details: err.details };
 }
 
 export interface RunningServer {
