@@ -1,0 +1,7 @@
+// class-transformer and class-validator read decorator metadata through the Reflect API; load its polyfill once,
+// before any form class is defined.
+import 'reflect-metadata';
+
+export * from './shop-cart';
+export * from './order';
+export { INT32_MAX, toStrictInt } from './rules';

@@ -1,0 +1,175 @@
+// The gateway's closed error vocabulary, its one HTTP status table and its one gRPC→HTTP table (CONTRACT §2 Errors).
+// Everything that can go wrong in a request ends up as an AppError here, so the error handler has exactly
+// one envelope to write and 5xx details never leak to clients.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { SRV_LABEL, SrvCallError } from './srv-conn';
+
+export const ERROR_CODES = [
+  'INVALID_ARGUMENT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'OUT_OF_STOCK',
+  'PAYLOAD_TOO_LARGE',
+  'UNPROCESSABLE',
+  'UNAVAILABLE',
+  'TIMEOUT',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Exhaustive on purpose: adding a code without deciding its status must not compile. */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case 'INVALID_ARGUMENT':
+      return 400;
+    case 'UNAUTHENTICATED':
+      return 401;
+    case 'PERMISSION_DENIED':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+    case 'OUT_OF_STOCK':
+      return 409;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNPROCESSABLE':
+      return 422;
+    case 'INTERNAL':
+      return 500;
+    case 'UNAVAILABLE':
+      return 503;
+    case 'TIMEOUT':
+      return 504;
+    default: {
+      const unhandled: never = code;
+      throw new Error(`no HTTP status for error code ${String(unhandled)}`);
+    }
+  }
+}
+
+export interface AppErrorOptions {
+  /** Per-field validation messages, sent as the body's `error` object. */
+  fields?: Record<string, string>;
+  /** Extra response headers (e.g. Retry-After). */
+  headers?: Record<string, string>;
+  /** What really happened; logged for 5xx, never sent. */
+  cause?: unknown;
+  /** Top-level keys the course's clients read, e.g. `{"nums":"库存不足"}`; never msg/code/requestId. */
+  legacy?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** The client-facing message (the course's Chinese wording). */
+  readonly msg: string;
+  readonly fields?: Record<string, string>;
+  readonly headers?: Record<string, string>;
+  readonly legacy?: Record<string, string>;
+
+  constructor(code: ErrorCode, msg: string, options: AppErrorOptions = {}) {
+    super(msg, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.msg = msg;
+    if (options.fields) this.fields = options.fields;
+    if (options.headers) this.headers = options.headers;
+    if (options.legacy) this.legacy = options.legacy;
+  }
+
+  get status(): number {
+    return httpStatusOf(this.code);
+  }
+}
+
+/** The one JSON envelope every error response uses. */
+export interface ErrorBody {
+  [legacyKey: string]: unknown;
+  msg: string;
+  code: ErrorCode;
+  requestId: string;
+  error?: Record<string, string>;
+}
+
+export function toErrorBody(err: AppError, requestId: string): ErrorBody {
+  const body: ErrorBody = { ...err.legacy, msg: err.msg, code: err.code, requestId };
+  if (err.fields && Object.keys(err.fields).length > 0) body.error = err.fields;
+  return body;
+}
+
+/** The order srv relays a downstream outage as UNAVAILABLE "库存服务不可用"; that names the real culprit. */
+const RELAYED_OUTAGE = /服务不可用$/;
+
+/** THE gRPC→HTTP table (CONTRACT §2). The srv's details stay on `cause` for the log. */
+export function fromSrvError(err: SrvCallError): AppError {
+  const cause = err;
+  switch (err.code) {
+    case GrpcStatus.INVALID_ARGUMENT:
+    case GrpcStatus.OUT_OF_RANGE:
+      return new AppError('INVALID_ARGUMENT', err.details || '参数错误', { cause });
+    case GrpcStatus.UNAUTHENTICATED:
+      return new AppError('UNAUTHENTICATED', '未登录', { cause });
+    case GrpcStatus.PERMISSION_DENIED:
+      return new AppError('PERMISSION_DENIED', '无权限', { cause });
+    case GrpcStatus.NOT_FOUND:
+      return new AppError('NOT_FOUND', err.details || '资源不存在', { cause });
+    case GrpcStatus.ALREADY_EXISTS:
+    case GrpcStatus.ABORTED:
+    case GrpcStatus.FAILED_PRECONDITION:
+      return new AppError('CONFLICT', err.details || '操作冲突', { cause });
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      // grpc-js also raises this for an oversized message; only the srvs' own "库存不足" is out of stock.
+      if (err.details.includes('库存不足')) return new AppError('OUT_OF_STOCK', '库存不足', { cause });
+      return new AppError('INTERNAL', '内部错误', { cause });
+    case GrpcStatus.UNAVAILABLE: {
+      const msg = RELAYED_OUTAGE.test(err.details) ? err.details : `${SRV_LABEL[err.srv]}服务不可用`;
+      return new AppError('UNAVAILABLE', msg, { cause });
+    }
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new AppError('TIMEOUT', '服务响应超时', { cause });
+    default:
+      return new AppError('INTERNAL', '内部错误', { cause });
+  }
+}
+
+/** body-parser's failures are http-errors carrying a string `type` and a numeric `status`. */
+interface BodyParserError {
+  status: number;
+  type: string;
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  if (typeof err !== 'object' || err === null) return false;
+  const { status, type } = err as { status?: unknown; type?: unknown };
+  return typeof status === 'number' && typeof type === 'string';
+}
+
+/** Express's router marks a path segment with broken %-encoding ("/orders/%zz") as a URIError with status 400. */
+function isBadUrlEncoding(err: unknown): boolean {
+  return err instanceof URIError && (err as { status?: unknown }).status === 400;
+}
+
+/** Turns anything thrown in a request into an AppError; unknown failures become an opaque 500. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof SrvCallError) return fromSrvError(err);
+  if (isBadUrlEncoding(err)) return new AppError('INVALID_ARGUMENT', 'url格式出错', { cause: err });
+  if (isBodyParserError(err) && err.status >= 400 && err.status < 500) {
+    const cause = err;
+    switch (err.type) {
+      case 'entity.parse.failed':
+        return new AppError('INVALID_ARGUMENT', '请求体不是合法的JSON', { cause });
+      case 'entity.too.large':
+      // The urlencoded parser's "too many fields" is the same complaint: the body is too big.
+      case 'parameters.too.many':
+        return new AppError('PAYLOAD_TOO_LARGE', '请求体过大', { cause });
+      default:
+        // Unsupported encoding or charset, an aborted upload, a wrong Content-Length: the client's request is bad.
+        return new AppError('INVALID_ARGUMENT', '请求体无法解析', { cause });
+    }
+  }
+  return new AppError('INTERNAL', '内部错误', { cause: err });
+}

@@ -1,0 +1,126 @@
+// parseConfig(gatewaySchema, env): defaults, required keys, bad values named by key, secrets never echoed.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, gatewaySchema, parseConfig } from '../../global/config';
+import type { Env } from '../../global/config';
+
+/** The smallest environment a production gateway starts with. */
+const REQUIRED: Env = {
+  JWT_KEY: 'a-jwt-key-of-sufficient-length-01',
+  ALIPAY_APP_ID: '2021000000000000',
+  ALIPAY_PRIVATE_KEY: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
+  ALIPAY_PUBLIC_KEY: 'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8A',
+  ALIPAY_NOTIFY_URL: 'https://shop.example/o/v1/pay/alipay/notify',
+  ALIPAY_RETURN_URL: 'https://shop.example/orders',
+};
+
+/** Distinctive enough that finding it in a message can only mean the value leaked. */
+const SECRET = 'Zq9-LEAK-7Yx'; // under 16 characters, so it is a bad JWT_KEY too
+
+function problemsOf(env: Env): string[] {
+  try {
+    parseConfig(gatewaySchema, env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig(gatewaySchema)', () => {
+  it('when only the required keys are set then every default is applied', () => {
+    expect(parseConfig(gatewaySchema, REQUIRED)).toStrictEqual({
+      ...REQUIRED,
+      LOG_LEVEL: 'info',
+      GRPC_DEADLINE_MS: 5000,
+      HOST: '0.0.0.0',
+      PORT: 8023,
+      GOODS_SRV: '127.0.0.1:50051',
+      INVENTORY_SRV: '127.0.0.1:50052',
+      ORDER_SRV: '127.0.0.1:50053',
+      BODY_LIMIT: '64kb',
+      SHUTDOWN_GRACE_MS: 10_000,
+      ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
+      ALIPAY_SUBJECT_PREFIX: '慕学生鲜订单-',
+    });
+  });
+
+  it.each<[string, Env, Record<string, unknown>]>([
+    ['PORT 0 (pick a free port)', { PORT: '0' }, { PORT: 0 }],
+    ['PORT 65535', { PORT: '65535' }, { PORT: 65535 }],
+    ['GRPC_DEADLINE_MS 50', { GRPC_DEADLINE_MS: '50' }, { GRPC_DEADLINE_MS: 50 }],
+    ['a round-robin ORDER_SRV target', { ORDER_SRV: 'ipv4:10.0.0.1:50053,10.0.0.2:50053' }, { ORDER_SRV: 'ipv4:10.0.0.1:50053,10.0.0.2:50053' }],
+    ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, { LOG_LEVEL: 'silent' }],
+    ['BODY_LIMIT 1mb', { BODY_LIMIT: '1mb' }, { BODY_LIMIT: '1mb' }],
+  ])('when %s is set then it is parsed', (_case, extra, expected) => {
+    expect(parseConfig(gatewaySchema, { ...REQUIRED, ...extra })).toMatchObject(expected);
+  });
+
+  it.each(['JWT_KEY', 'ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY', 'ALIPAY_NOTIFY_URL', 'ALIPAY_RETURN_URL'])(
+    'when %s is missing then it is reported as required by name',
+    (key) => {
+      const env = { ...REQUIRED };
+      delete env[key];
+      expect(problemsOf(env)).toStrictEqual([`${key} is required`]);
+    },
+  );
+
+  it('when the environment is empty then every required key is reported at once', () => {
+    expect(problemsOf({})).toStrictEqual([
+      'JWT_KEY is required',
+      'ALIPAY_APP_ID is required',
+      'ALIPAY_PRIVATE_KEY is required',
+      'ALIPAY_PUBLIC_KEY is required',
+      'ALIPAY_NOTIFY_URL is required',
+      'ALIPAY_RETURN_URL is required',
+    ]);
+  });
+
+  it.each(['JWT_KEY', 'ALIPAY_PRIVATE_KEY'])('when %s is an empty string then it counts as unset', (key) => {
+    expect(problemsOf({ ...REQUIRED, [key]: '' })).toStrictEqual([`${key} is required`]);
+  });
+
+  it.each([
+    ['PORT', 8023],
+    ['HOST', '0.0.0.0'],
+    ['LOG_LEVEL', 'info'],
+  ])('when %s is an empty string then its default applies', (key, value) => {
+    expect(parseConfig(gatewaySchema, { ...REQUIRED, [key]: '' })).toMatchObject({ [key]: value });
+  });
+
+  it.each<[string, string, string]>([
+    ['PORT', '70000', 'PORT must be an integer 0..65535'],
+    ['PORT', 'http', 'PORT must be an integer 0..65535'],
+    ['PORT', '-1', 'PORT must be an integer 0..65535'],
+    ['PORT', '80.5', 'PORT must be an integer 0..65535'],
+    ['GRPC_DEADLINE_MS', '10', 'GRPC_DEADLINE_MS must be an integer 50..120000'],
+    ['SHUTDOWN_GRACE_MS', 'soon', 'SHUTDOWN_GRACE_MS must be an integer 0..120000'],
+    ['BODY_LIMIT', '1gb', 'BODY_LIMIT must look like 64kb'],
+    ['GOODS_SRV', 'goods srv', 'GOODS_SRV must be host:port or a gRPC target'],
+    ['ALIPAY_NOTIFY_URL', 'not a url', 'ALIPAY_NOTIFY_URL Invalid URL'],
+    ['ALIPAY_GATEWAY', '/gateway.do', 'ALIPAY_GATEWAY Invalid URL'],
+    ['JWT_KEY', 'short', 'JWT_KEY must be at least 16 characters'],
+  ])('when %s is %j then exactly that key is named', (key, value, problem) => {
+    expect(problemsOf({ ...REQUIRED, [key]: value })).toStrictEqual([problem]);
+  });
+
+  it.each([
+    ['JWT_KEY', SECRET],
+    ['PORT', SECRET],
+    ['LOG_LEVEL', SECRET],
+    ['ALIPAY_NOTIFY_URL', SECRET],
+    ['ALIPAY_GATEWAY', `ftp//${SECRET}`],
+    ['ORDER_SRV', `${SECRET} x`],
+    ['BODY_LIMIT', SECRET],
+  ])('when %s holds a bad secret-looking value then the message names the key but never the value', (key, value) => {
+    try {
+      parseConfig(gatewaySchema, { ...REQUIRED, [key]: value });
+      expect.unreachable('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const { message, problems } = err as ConfigError;
+      expect(message).toContain(key);
+      expect(message).not.toContain(SECRET);
+      expect(problems.join('\n')).not.toContain(SECRET);
+    }
+  });
+});
