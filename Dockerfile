@@ -1,0 +1,32 @@
+# order-web: one image for the gateway and each srv (pick the entry with the command).
+#   docker run -e JWT_KEY=… -e ALIPAY_…=… order-web                         # gateway (default)
+#   docker run order-web node dist/src/srv/order/main.js                    # a srv alone
+
+FROM node:20-slim AS build
+WORKDIR /app
+# better-sqlite3 compiles its native addon when no prebuilt binary can be fetched.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY proto ./proto
+COPY global ./global
+COPY middlewares ./middlewares
+COPY forms ./forms
+COPY routes ./routes
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+ENV DATA_DIR=/app/data
+EXPOSE 8023
+CMD ["node", "dist/src/main.js"]

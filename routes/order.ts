@@ -1,0 +1,75 @@
+// /o/v1/orders: list, detail, create, cancel. Admins (AuthorityId 2) read every order; anyone
+// else only their own, and "not yours" answers the same 404 as "missing".
+import * as grpc from '@grpc/grpc-js';
+import { Router, type Request, type Response } from 'express';
+import { AppError } from '../global/errors';
+import { isPaid, isUnpaid, TRADE_CLOSED } from '../global/order-status';
+import { SrvCallError } from '../global/srv-conn';
+import { yuanToCents } from '../global/money';
+import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
+import { principalOf, type Principal } from '../middlewares/auth';
+import { callOf } from '../middlewares/call-context';
+import { bodyOf, paramsOf, queryOf, validate } from '../middlewares/validate';
+import type { AppDeps } from '../src/deps';
+import { orderDetailView, orderView } from './shapes';
+
+/** The srvs' convention: userId 0 means "any user". */
+function ownerFilter(principal: Principal): number {
+  return principal.role === 'admin' ? 0 : principal.userId;
+}
+
+export function orderRoutes({ srv, alipay }: AppDeps): Router {
+  const router = Router();
+  router.get('/', validate({ query: OrderListQuery }), list);
+  router.post('/', validate({ body: CreateOrderForm }), create);
+  router.get('/:id', validate({ params: OrderIdParams }), detail);
+  router.delete('/:id', validate({ params: OrderIdParams }), cancel);
+  return router;
+
+  async function list(_req: Request, res: Response) {
+    const { p, pnum } = queryOf<OrderListQuery>(res);
+    const orders = await srv.order.OrderList({ userId: ownerFilter(principalOf(res)), pages: p, pagePerNums: pnum }, callOf(res));
+    res.json({ total: orders.total, data: orders.data.map(orderView) });
+  }
+
+  async function create(_req: Request, res: Response) {
+    const form = bodyOf<CreateOrderForm>(res);
+    const order = await srv.order.CreateOrder(
+      { userId: principalOf(res).userId, address: form.address, name: form.name, mobile: form.mobile, post: form.post },
+      callOf(res),
+    );
+    const alipayUrl = alipay.pagePayUrl({ orderSn: order.orderSn, totalCents: yuanToCents(order.total) });
+    res.json({ id: order.id, order_sn: order.orderSn, alipay_url: alipayUrl });
+  }
+
+  async function detail(_req: Request, res: Response) {
+    const { id } = paramsOf<OrderIdParams>(res);
+    const found = await srv.order.OrderDetail({ id, userId: ownerFilter(principalOf(res)) }, callOf(res));
+    const info = found.orderInfo;
+    const alipayUrl =
+      info && isUnpaid(info.status) ? alipay.pagePayUrl({ orderSn: info.orderSn, totalCents: yuanToCents(info.total) }) : null;
+    res.json(orderDetailView(found, alipayUrl));
+  }
+
+  async function cancel(_req: Request, res: Response) {
+    const { id } = paramsOf<OrderIdParams>(res);
+    const call = callOf(res);
+    // Only the owner cancels; an admin reading all orders does not cancel other people's.
+    const found = await srv.order.OrderDetail({ id, userId: principalOf(res).userId }, call);
+    const info = found.orderInfo;
+    if (!info) throw new AppError('NOT_FOUND', '订单记录不存在');
+    if (isPaid(info.status)) throw new AppError('CONFLICT', '订单已支付，不能取消');
+    if (info.status === TRADE_CLOSED) return void res.json({}); // already closed: a second cancel is harmless
+    try {
+      // The srv closes with a compare-and-set and gives the stock back exactly once.
+      await srv.order.UpdateOrderStatus({ orderSn: info.orderSn, status: TRADE_CLOSED, payTime: 0 }, call);
+    } catch (err) {
+      // A payment landed between our read and the close: the payment wins.
+      if (err instanceof SrvCallError && err.code === grpc.status.FAILED_PRECONDITION) {
+        throw new AppError('CONFLICT', '订单已支付，不能取消', { cause: err });
+      }
+      throw err;
+    }
+    res.json({});
+  }
+}

@@ -1,0 +1,93 @@
+// Typed mappers from the srvs' messages to the public JSON of CONTRACT §2. Money leaves here
+// rounded to cents; the cart carries both the course SPA's `good_*` and the correct `goods_*` names.
+import { roundYuan } from '../global/money';
+import type { GoodsInfoResponse__Output } from '../proto/types/GoodsInfoResponse';
+import type { OrderInfoDetailResponse__Output } from '../proto/types/proto/OrderInfoDetailResponse';
+import type { OrderInfoResponse__Output } from '../proto/types/proto/OrderInfoResponse';
+import type { ShopCartInfoResponse__Output } from '../proto/types/proto/ShopCartInfoResponse';
+
+export interface CartItemView {
+  id: number;
+  goods_id: number;
+  good_id: number;
+  goods_name: string;
+  good_name: string;
+  goods_image: string;
+  good_image: string;
+  goods_price: number;
+  good_price: number;
+  nums: number;
+  checked: boolean;
+}
+
+/** A cart row joined with its goods; goods no longer in the catalogue show empty name and price 0. */
+export function cartItemView(item: ShopCartInfoResponse__Output, goods: GoodsInfoResponse__Output | undefined): CartItemView {
+  const name = goods?.name ?? '';
+  const image = goods?.goodsFrontImage ?? '';
+  const price = goods ? roundYuan(goods.shopPrice) : 0;
+  return {
+    id: item.id,
+    goods_id: item.goodsId,
+    good_id: item.goodsId,
+    goods_name: name,
+    good_name: name,
+    goods_image: image,
+    good_image: image,
+    goods_price: price,
+    good_price: price,
+    nums: item.nums,
+    checked: item.checked,
+  };
+}
+
+export interface OrderView {
+  id: number;
+  status: string;
+  pay_type: string;
+  user: number;
+  post: string;
+  total: number;
+  address: string;
+  name: string;
+  mobile: string;
+  order_sn: string;
+  add_time: string;
+}
+
+export function orderView(order: OrderInfoResponse__Output): OrderView {
+  return {
+    id: order.id,
+    status: order.status,
+    pay_type: order.payType,
+    user: order.userId,
+    post: order.post,
+    total: roundYuan(order.total),
+    address: order.address,
+    name: order.name,
+    mobile: order.mobile,
+    order_sn: order.orderSn,
+    add_time: order.addTime,
+  };
+}
+
+export interface OrderGoodsView {
+  id: number;
+  name: string;
+  image: string;
+  price: number;
+  nums: number;
+}
+
+export interface OrderDetailView extends OrderView {
+  goods: OrderGoodsView[];
+  alipay_url: string | null;
+}
+
+export function orderDetailView(detail: OrderInfoDetailResponse__Output, alipayUrl: string | null): OrderDetailView {
+  if (!detail.orderInfo) throw new Error('order detail without orderInfo');
+  return {
+    ...orderView(detail.orderInfo),
+    goods: detail.data.map((g) => ({ id: g.goodsId, name: g.goodsName, image: g.goodsImage, price: roundYuan(g.goodsPrice), nums: g.nums })),
+    alipay_url: alipayUrl,
+  };
+}

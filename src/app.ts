@@ -1,0 +1,43 @@
+// createApp(deps): the gateway's HTTP surface, built from its parts and nothing else. Nothing here
+// reads the environment or connects; main.ts and the tests decide what the deps are.
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import { authenticate } from '../middlewares/auth';
+import { callContext } from '../middlewares/call-context';
+import { corsPolicy } from '../middlewares/cors';
+import { errorHandler, notFound } from '../middlewares/error-handler';
+import { requestId, requestIdOf } from '../middlewares/request-id';
+import { healthRoutes } from '../routes/health';
+import { orderRoutes } from '../routes/order';
+import { payRoutes } from '../routes/pay';
+import { shopCartRoutes } from '../routes/shop-cart';
+import type { AppDeps } from './deps';
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  app.use(requestId());
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (_req, res) => requestIdOf(res as express.Response),
+      // The error handler logs a 5xx's cause at error level; the access line need not repeat it.
+      customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(corsPolicy());
+  app.use(callContext());
+  app.use(healthRoutes());
+
+  // Authenticate before parsing a body: an anonymous caller's JSON is never read.
+  const user = [authenticate(deps.jwtKey), express.json({ limit: deps.bodyLimit })];
+  app.use('/o/v1/shopcarts', user, shopCartRoutes(deps));
+  app.use('/o/v1/orders', user, orderRoutes(deps));
+  app.use('/o/v1/pay', payRoutes(deps));
+
+  app.use(notFound());
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,52 @@
+// Starts the gateway from a validated config: the Alipay client and the three srv clients are built
+// once here, then the HTTP server listens. stop() drains in-flight requests before closing channels.
+import http from 'node:http';
+import type { GatewayConfig } from '../global/config';
+import type { Logger } from '../global/logger';
+import { createSrvConn } from '../global/srv-conn';
+import { createAlipay } from './alipay';
+import { createApp } from './app';
+
+export interface RunningGateway {
+  port: number;
+  server: http.Server;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const alipay = createAlipay(config);
+  const srv = createSrvConn(
+    { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV },
+    { deadlineMs: config.GRPC_DEADLINE_MS },
+  );
+  const app = createApp({ srv, alipay, logger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT });
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ host: config.HOST, port }, 'gateway listening');
+  return {
+    port,
+    server,
+    async stop() {
+      await closeHttpServer(server, config.SHUTDOWN_GRACE_MS);
+      srv.close();
+    },
+  };
+}
+
+/** Stops accepting, lets in-flight requests finish for up to graceMs, then cuts what is left. */
+export function closeHttpServer(server: http.Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

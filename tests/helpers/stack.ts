@@ -1,0 +1,132 @@
+// The real system for a test file: goods, inventory and order srvs on 127.0.0.1 port 0 with
+// SQLite files in a fresh temp dir, and the real gateway app over real gRPC clients.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type express from 'express';
+import {
+  gatewaySchema,
+  goodsSrvSchema,
+  inventorySrvSchema,
+  orderSrvSchema,
+  parseConfig,
+  type Env,
+  type GatewayConfig,
+} from '../../global/config';
+import { silentLogger } from '../../global/logger';
+import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
+import { signToken } from '../../middlewares/auth';
+import { createAlipay, type Alipay } from '../../src/alipay';
+import { createApp } from '../../src/app';
+import { startGoodsSrv } from '../../src/srv/goods';
+import { startInventorySrv } from '../../src/srv/inventory';
+import { startOrderSrv } from '../../src/srv/order';
+import type { RunningSrv } from '../../src/srv/running-srv';
+
+export interface RsaPair {
+  privateKey: string;
+  publicKey: string;
+}
+
+let cachedPairs: { app: RsaPair; alipay: RsaPair } | undefined;
+
+/** Key pairs for the app and for a stand-in Alipay; generated once per test file. */
+export function testKeys(): { app: RsaPair; alipay: RsaPair } {
+  const pair = (): RsaPair => {
+    const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return {
+      privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    };
+  };
+  cachedPairs ??= { app: pair(), alipay: pair() };
+  return cachedPairs;
+}
+
+export const TEST_JWT_KEY = 'test-jwt-key-0123456789abcdef';
+export const TEST_APP_ID = '2021000000000001';
+
+export function makeTempDir(prefix = 'order-web-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function gatewayConfig(targets: SrvTargets, overrides: Env = {}): GatewayConfig {
+  const keys = testKeys();
+  return parseConfig(gatewaySchema, {
+    JWT_KEY: TEST_JWT_KEY,
+    GOODS_SRV: targets.goods,
+    INVENTORY_SRV: targets.inventory,
+    ORDER_SRV: targets.order,
+    GRPC_DEADLINE_MS: '2000',
+    ALIPAY_APP_ID: TEST_APP_ID,
+    ALIPAY_PRIVATE_KEY: keys.app.privateKey,
+    ALIPAY_PUBLIC_KEY: keys.alipay.publicKey,
+    ALIPAY_GATEWAY: 'http://127.0.0.1:9/gateway.do',
+    ALIPAY_NOTIFY_URL: 'http://127.0.0.1:8023/o/v1/pay/alipay/notify',
+    ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/pay/return',
+    ...overrides,
+  });
+}
+
+export interface Gateway {
+  app: express.Express;
+  srv: SrvConn;
+  alipay: Alipay;
+  close(): void;
+}
+
+/** The real gateway app in front of the given srv addresses. */
+export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway {
+  const config = gatewayConfig(targets, overrides);
+  const srv = createSrvConn(targets, { deadlineMs: config.GRPC_DEADLINE_MS });
+  const alipay = createAlipay(config);
+  const app = createApp({ srv, alipay, logger: silentLogger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT });
+  return { app, srv, alipay, close: () => srv.close() };
+}
+
+export interface Stack extends Gateway {
+  dataDir: string;
+  targets: SrvTargets;
+  srvs: { goods: RunningSrv; inventory: RunningSrv; order: RunningSrv };
+  token(userId: number, options?: { admin?: boolean }): string;
+  stop(): Promise<void>;
+}
+
+/** The whole system with the demo catalogue (goods 1..20, stock 100 each). */
+export async function startStack(options: { gateway?: Env } = {}): Promise<Stack> {
+  const dataDir = makeTempDir();
+  const base: Env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' };
+  const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), {
+    logger: silentLogger,
+    seedDemo: true,
+  });
+  const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...base, INVENTORY_SRV: '127.0.0.1:0' }), {
+    logger: silentLogger,
+    seedDemo: true,
+  });
+  const order = await startOrderSrv(
+    parseConfig(orderSrvSchema, {
+      ...base,
+      ORDER_SRV: '127.0.0.1:0',
+      GOODS_SRV: goods.address,
+      INVENTORY_SRV: inventory.address,
+    }),
+    { logger: silentLogger },
+  );
+  const targets: SrvTargets = { goods: goods.address, inventory: inventory.address, order: order.address };
+  const gateway = buildGateway(targets, options.gateway);
+  return {
+    ...gateway,
+    dataDir,
+    targets,
+    srvs: { goods, inventory, order },
+    token: (userId, opts = {}) => signToken(TEST_JWT_KEY, { userId, nickName: `user${userId}`, admin: opts.admin ?? false }),
+    async stop() {
+      gateway.close();
+      await order.stop();
+      await Promise.all([goods.stop(), inventory.stop()]);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
