@@ -38,15 +38,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   };
 }
 
-/** Stops accepting, lets in-flight requests finish for up to graceMs, then cuts what is left. */
+/**
+ * Stops accepting, lets in-flight requests finish for up to graceMs, then cuts what is left.
+ * Keep-alive connections are closed as soon as they fall idle, not after their keep-alive timeout.
+ */
 export function closeHttpServer(server: http.Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
-    force.unref();
     server.close(() => {
+      clearInterval(sweep);
       clearTimeout(force);
       resolve();
     });
-    server.closeIdleConnections();
   });
 }

@@ -1,0 +1,188 @@
+// The production entries as real processes: each starts alone from its environment, validates it
+// before listening, serves, and on SIGTERM drains and exits 0. Also `npm start`'s dev stack and the token CLI.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSrvClient } from '../../global/srv-conn';
+import { makeTempDir, testKeys } from '../helpers/stack';
+import { ensureBuilt, freePort, ROOT, startMain, type MainProcess } from '../helpers/process';
+
+const running: MainProcess[] = [];
+let dataDir: string;
+
+beforeAll(() => {
+  ensureBuilt();
+  dataDir = makeTempDir();
+});
+afterAll(() => {
+  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function start(entry: string, env: Record<string, string>): MainProcess {
+  const p = startMain(entry, { LOG_LEVEL: 'info', ...env });
+  running.push(p);
+  return p;
+}
+
+const listening = (p: MainProcess) => p.waitForLog((l) => typeof l.msg === 'string' && l.msg.endsWith('listening'));
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('each srv alone', () => {
+  it.each([
+    ['goods', 'srv/goods/main.js', 'GOODS_SRV'],
+    ['inventory', 'srv/inventory/main.js', 'INVENTORY_SRV'],
+    ['order', 'srv/order/main.js', 'ORDER_SRV'],
+  ] as const)('when the %s srv starts from its environment then it serves, and SIGTERM stops it with exit 0', async (name, entry, key) => {
+    const srv = start(`src/${entry}`, { DATA_DIR: path.join(dataDir, name), [key]: '127.0.0.1:0', SEED_DEMO: 'true' });
+    const line = await listening(srv);
+    const client = createSrvClient(name, String(line.address), { deadlineMs: 2000 });
+    try {
+      if (name === 'goods') expect((await client.api.BatchGetGoods({ id: [1, 2] })).total).toBe(2);
+      if (name === 'inventory') expect(await client.api.InvDetail({ goodsId: 1 })).toEqual({ goodsId: 1, num: 100 });
+      if (name === 'order') expect(await client.api.CartItemList({ id: 1 })).toEqual({ total: 0, data: [] });
+    } finally {
+      client.close();
+    }
+    srv.child.kill('SIGTERM');
+    expect(await srv.exited).toEqual({ code: 0, signal: null });
+    expect(srv.lines.map((l) => l.msg)).toContain('stopped');
+  });
+});
+
+describe('configuration is checked before anything listens', () => {
+  it('when the gateway’s settings are wrong then it exits 2 naming every bad key and printing no value', async () => {
+    const secret = 'tiny-secret';
+    const gateway = start('src/main.js', { JWT_KEY: secret, PORT: '99999', ALIPAY_NOTIFY_URL: 'not a url' });
+    expect(await gateway.exited).toEqual({ code: 2, signal: null });
+    const out = gateway.output();
+    for (const key of ['JWT_KEY', 'PORT', 'ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY', 'ALIPAY_NOTIFY_URL', 'ALIPAY_RETURN_URL']) {
+      expect(out).toContain(key);
+    }
+    expect(out).not.toContain(secret);
+    expect(out).not.toContain('not a url');
+    expect(out).not.toMatch(/listening/);
+  });
+
+  it('when an Alipay key is not an RSA key then the gateway refuses to start and says which key', async () => {
+    const gateway = start('src/main.js', {
+      JWT_KEY: 'a-long-enough-jwt-key-for-tests',
+      PORT: '0',
+      ALIPAY_APP_ID: '2021',
+      ALIPAY_PRIVATE_KEY: 'c2VjcmV0LWJ1dC1ub3QtYS1rZXk=',
+      ALIPAY_PUBLIC_KEY: testKeys().alipay.publicKey,
+      ALIPAY_NOTIFY_URL: 'http://127.0.0.1/n',
+      ALIPAY_RETURN_URL: 'http://127.0.0.1/r',
+    });
+    expect((await gateway.exited).code).toBe(2);
+    expect(gateway.output()).toContain('ALIPAY_PRIVATE_KEY must be an RSA private key');
+    expect(gateway.output()).not.toContain('c2VjcmV0LWJ1dC1ub3QtYS1rZXk=');
+  });
+
+  it('when a srv’s address is malformed then it exits 2 naming the key', async () => {
+    const srv = start('src/srv/order/main.js', { DATA_DIR: dataDir, ORDER_SRV: 'nowhere', GRPC_DEADLINE_MS: 'soon' });
+    expect((await srv.exited).code).toBe(2);
+    expect(srv.output()).toContain('ORDER_SRV');
+    expect(srv.output()).toContain('GRPC_DEADLINE_MS');
+  });
+});
+
+describe('the gateway alone', () => {
+  it('when SIGTERM arrives during a request then that request is still answered, new ones are refused, and it exits 0', async () => {
+    // A backend that accepts and never answers keeps the request in flight until its deadline.
+    const sockets: net.Socket[] = [];
+    const hang = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const hangAt = `127.0.0.1:${(hang.address() as net.AddressInfo).port}`;
+    const keys = testKeys();
+    const port = await freePort();
+    const gateway = start('src/main.js', {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_KEY: 'a-long-enough-jwt-key-for-tests',
+      GOODS_SRV: hangAt,
+      INVENTORY_SRV: hangAt,
+      ORDER_SRV: hangAt,
+      GRPC_DEADLINE_MS: '800',
+      ALIPAY_APP_ID: '2021',
+      ALIPAY_PRIVATE_KEY: keys.app.privateKey,
+      ALIPAY_PUBLIC_KEY: keys.alipay.publicKey,
+      ALIPAY_NOTIFY_URL: 'http://127.0.0.1/n',
+      ALIPAY_RETURN_URL: 'http://127.0.0.1/r',
+    });
+    await listening(gateway);
+    expect(await get(port, '/health')).toEqual({ status: 200, body: '{"code":200,"success":true}' });
+
+    const token = jwt.sign({ ID: 1, AuthorityId: 1 }, 'a-long-enough-jwt-key-for-tests', { expiresIn: 60 });
+    const inFlight = get(port, '/o/v1/orders', { 'x-token': token });
+    await new Promise((r) => setTimeout(r, 200));
+    gateway.child.kill('SIGTERM');
+    await gateway.waitForLog((l) => l.msg === 'shutting down');
+    await expect(get(port, '/health')).rejects.toThrow(/ECONNREFUSED/);
+    const answered = await inFlight;
+    expect(answered.status).toBe(504);
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    for (const s of sockets) s.destroy();
+    hang.close();
+  });
+});
+
+describe('npm start (the dev stack) and npm run token', () => {
+  it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
+    const dir = path.join(dataDir, 'dev');
+    const [port, goods, inventory, order] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const env = {
+      DATA_DIR: dir,
+      PORT: String(port),
+      GOODS_SRV: `127.0.0.1:${goods}`,
+      INVENTORY_SRV: `127.0.0.1:${inventory}`,
+      ORDER_SRV: `127.0.0.1:${order}`,
+    };
+    const stack = start('src/dev-stack.js', env);
+    await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
+    for (const f of ['jwt.key', 'alipay/app-private.pem', 'alipay/app-public.pem', 'alipay/alipay-private.pem', 'alipay/alipay-public.pem']) {
+      expect(fs.existsSync(path.join(dir, f))).toBe(true);
+    }
+    const token = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/token.js'), '7', '--admin'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: dir },
+    })
+      .toString()
+      .trim();
+    expect(jwt.verify(token, fs.readFileSync(path.join(dir, 'jwt.key'), 'utf8').trim())).toMatchObject({ ID: 7, AuthorityId: 2 });
+
+    const cart = await get(port, '/o/v1/shopcarts', { 'x-token': token });
+    expect(cart).toEqual({ status: 200, body: '{"total":0,"data":[]}' });
+    stack.child.kill('SIGTERM');
+    expect(await stack.exited).toEqual({ code: 0, signal: null });
+    expect(stack.output()).not.toContain(token);
+  });
+
+  it('when the token CLI gets no user id then it prints its usage and exits 2', () => {
+    let status = 0;
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/token.js')], { env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20) }, stdio: 'pipe' });
+    } catch (err) {
+      const e = err as { status: number; stderr: Buffer };
+      status = e.status;
+      stderr = e.stderr.toString();
+    }
+    expect(status).toBe(2);
+    expect(stderr).toContain('usage: npm run token -- <userId');
+  });
+});
