@@ -1,6 +1,7 @@
 // Every setting is an environment variable, parsed once by the process's main file and
 // validated before anything listens. Errors name the key and the rule, never the value.
 import { z } from 'zod';
+import { CRASH_POINTS } from '../src/srv/order/faults';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -55,6 +56,14 @@ export const orderSrvSchema = z.object({
   INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
   /** Distinguishes order numbers of instances running side by side; random per start when unset. */
   ORDER_SN_NODE: int(0, 999).optional(),
+  /** Unpaid orders close by themselves after this long (the seed's 30 minutes). */
+  ORDER_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(1800),
+  /** How often the relay delivers outbox messages and recovers abandoned attempts. */
+  RELAY_INTERVAL_MS: int(10, 600_000).default(1000),
+  /** An order attempt still open after this long is given up and its stock returned (well above any deadline). */
+  ATTEMPT_RECOVER_SECONDS: int(1, 86_400).default(60),
+  /** Testing aid: SIGKILL the srv at this step (see src/srv/order/faults.ts). Never set in production. */
+  ORDER_SRV_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });
 
 const pemOrBase64 = z.string().min(1);

@@ -2,7 +2,7 @@
 // Everything that can go wrong in a request ends up as an AppError here, so the error handler has exactly
 // one envelope to write and 5xx details never leak to clients.
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { SRV_LABEL, SrvCallError } from './srv-conn';
+import { ErrorReason, SRV_LABEL, SrvCallError } from './srv-conn';
 
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -106,6 +106,12 @@ const RELAYED_OUTAGE = /服务不可用$/;
 /** THE gRPC→HTTP table (CONTRACT §2). The srv's details stay on `cause` for the log. */
 export function fromSrvError(err: SrvCallError): AppError {
   const cause = err;
+  switch (err.reason) {
+    case ErrorReason.IdempotencyKeyReused:
+      return new AppError('UNPROCESSABLE', '该幂等键已用于内容不同的请求', { cause });
+    case ErrorReason.IdempotencyInFlight:
+      return new AppError('CONFLICT', '相同幂等键的请求正在处理，请稍后重试', { cause, headers: { 'Retry-After': '1' } });
+  }
   switch (err.code) {
     case GrpcStatus.INVALID_ARGUMENT:
     case GrpcStatus.OUT_OF_RANGE:

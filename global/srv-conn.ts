@@ -9,12 +9,33 @@ export type SrvName = 'goods' | 'inventory' | 'order';
 /** How users name each srv in messages ("库存服务不可用"). */
 export const SRV_LABEL: Record<SrvName, string> = { goods: '商品', inventory: '库存', order: '订单' };
 
+/**
+ * Why a srv refused, beyond its status code, for refusals the gateway answers differently
+ * (Google's ErrorInfo.reason, carried as trailing metadata `error-reason`).
+ */
+export const ERROR_REASON_KEY = 'error-reason';
+export const ErrorReason = {
+  /** The idempotency key was used before for a different request. */
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** A request with this idempotency key is still being worked on. */
+  IdempotencyInFlight: 'IDEMPOTENCY_IN_FLIGHT',
+} as const;
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+/** Response metadata `idempotent-replayed: true`: the answer is that of an earlier request with the same key. */
+export const REPLAYED_KEY = 'idempotent-replayed';
+
+/** An Idempotency-Key (HTTP header, then `idempotency-key` metadata): 1–128 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
 export interface CallContext {
   requestId?: string;
   idempotencyKey?: string;
   /** Absolute deadline; defaults to now + the client's deadlineMs. */
   deadline?: Date;
   signal?: AbortSignal;
+  /** Receives the response's initial metadata. */
+  onResponseMetadata?: (metadata: grpc.Metadata) => void;
 }
 
 /** A gRPC failure, tagged with the srv that answered it. */
@@ -23,10 +44,16 @@ export class SrvCallError extends Error {
     readonly srv: SrvName,
     readonly code: grpc.status,
     readonly details: string,
+    readonly reason?: string,
   ) {
     super(`${srv}: ${grpc.status[code] ?? code}: ${details}`);
     this.name = 'SrvCallError';
   }
+}
+
+function reasonOf(err: grpc.ServiceError): string | undefined {
+  const value = err.metadata?.get(ERROR_REASON_KEY)[0];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** Promise-returning methods derived from a service definition, so no RPC is wrapped by hand. */
@@ -81,9 +108,10 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
         const fn = (raw as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!;
         const call = fn.call(raw, request, metadata, { deadline }, (err: grpc.ServiceError | null, response: unknown) => {
           ctx.signal?.removeEventListener('abort', onAbort);
-          if (err) reject(new SrvCallError(name, err.code, err.details));
+          if (err) reject(new SrvCallError(name, err.code, err.details, reasonOf(err)));
           else resolve(response);
         });
+        if (ctx.onResponseMetadata) call.on('metadata', ctx.onResponseMetadata);
         ctx.signal?.addEventListener('abort', onAbort, { once: true });
       });
   }

@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../global/errors';
 import { isPaid, isUnpaid, TRADE_CLOSED } from '../global/order-status';
-import { SrvCallError } from '../global/srv-conn';
+import { IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY, SrvCallError } from '../global/srv-conn';
 import { yuanToCents } from '../global/money';
 import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
 import { principalOf, type Principal } from '../middlewares/auth';
@@ -12,6 +12,8 @@ import { callOf } from '../middlewares/call-context';
 import { bodyOf, paramsOf, queryOf, validate } from '../middlewares/validate';
 import type { AppDeps } from '../src/deps';
 import { orderDetailView, orderView } from './shapes';
+
+const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 /** The srvs' convention: userId 0 means "any user". */
 function ownerFilter(principal: Principal): number {
@@ -32,11 +34,23 @@ export function orderRoutes({ srv, alipay }: AppDeps): Router {
     res.json({ total: orders.total, data: orders.data.map(orderView) });
   }
 
-  async function create(_req: Request, res: Response) {
+  async function create(req: Request, res: Response) {
     const form = bodyOf<CreateOrderForm>(res);
+    const idempotencyKey = req.get(IDEMPOTENCY_KEY_HEADER);
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      const msg = 'Idempotency-Key 必须是1到128个可见字符';
+      throw new AppError('INVALID_ARGUMENT', msg, { fields: { [IDEMPOTENCY_KEY_HEADER]: msg } });
+    }
+    // The key is scoped to the user by the srv; a replay is flagged in the response metadata.
     const order = await srv.order.CreateOrder(
       { userId: principalOf(res).userId, address: form.address, name: form.name, mobile: form.mobile, post: form.post },
-      callOf(res),
+      {
+        ...callOf(res),
+        ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+        onResponseMetadata: (md) => {
+          if (md.get(REPLAYED_KEY)[0] === 'true') res.set('Idempotent-Replayed', 'true');
+        },
+      },
     );
     const alipayUrl = alipay.pagePayUrl({ orderSn: order.orderSn, totalCents: yuanToCents(order.total) });
     res.json({ id: order.id, order_sn: order.orderSn, alipay_url: alipayUrl });

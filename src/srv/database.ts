@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, MysqlDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, MysqlDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -23,6 +23,11 @@ export interface StorageConfig {
 export function openDatabase<Schema>(storage: StorageConfig, sqliteFile: string): Database<Schema> {
   if (storage.DATABASE_URL) {
     const pool = createPool({ uri: storage.DATABASE_URL, connectionLimit: 10, timezone: 'Z', supportBigNumbers: true });
+    // READ COMMITTED: no gap locks, so concurrent inserts of new keys do not deadlock. Every check
+    // the srvs make is a compare-and-set or a unique key, and none needs a repeatable snapshot.
+    pool.on('connection', (connection) => {
+      connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
+    });
     const db = new Kysely<Schema>({ dialect: new MysqlDialect({ pool }) });
     return { db, dialect: 'mysql', close: () => db.destroy() };
   }
@@ -50,6 +55,38 @@ export async function migrate<Schema>(
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
+}
+
+function errorCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+/** A transaction that lost a lock race (deadlock victim, lock wait timeout, busy SQLite file): run it again. */
+export function isTransientLockError(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code.startsWith('SQLITE_BUSY');
+}
+
+const TRANSACTION_ATTEMPTS = 5;
+
+/**
+ * Runs work in one transaction, from the start again (re-reading everything) when it fails in a way
+ * worth retrying: a lost lock race, or whatever `retryOn` adds.
+ */
+export async function inTransaction<Schema, T>(
+  db: Kysely<Schema>,
+  work: (tx: Transaction<Schema>) => Promise<T>,
+  retryOn: (err: unknown) => boolean = () => false,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(work);
+    } catch (err) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !(isTransientLockError(err) || retryOn(err))) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
 }
 
 /** True when err is a unique-key violation in either dialect. */

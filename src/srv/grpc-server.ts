@@ -2,16 +2,27 @@
 // one place where errors become gRPC statuses, and a clean stop.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../global/logger';
-import { SRV_LABEL, SrvCallError } from '../../global/srv-conn';
+import { ERROR_REASON_KEY, SRV_LABEL, SrvCallError, type ErrorReason } from '../../global/srv-conn';
 
 /** An expected failure with the status and message the course's srvs answer (CONTRACT §1). */
 export class RpcError extends Error {
   constructor(
     readonly code: grpc.status,
     readonly details: string,
+    /** Sent as trailing metadata `error-reason` (see ErrorReason). */
+    readonly reason?: ErrorReason,
   ) {
     super(details);
     this.name = 'RpcError';
+  }
+
+  toStatus(): Partial<grpc.StatusObject> {
+    const status: Partial<grpc.StatusObject> = { code: this.code, details: this.details };
+    if (this.reason) {
+      status.metadata = new grpc.Metadata();
+      status.metadata.set(ERROR_REASON_KEY, this.reason);
+    }
+    return status;
   }
 }
 
@@ -21,6 +32,8 @@ export interface RpcContext {
   /** When the caller stops waiting; downstream calls should finish before it. */
   deadline: Date | undefined;
   signal: AbortSignal;
+  /** Adds to the response's initial metadata (sent with a successful answer). */
+  setResponseMetadata(key: string, value: string): void;
 }
 
 type UnaryFn<Req, Res> = (request: Req, ctx: RpcContext) => Promise<Res>;
@@ -43,16 +56,24 @@ function toUnaryHandler(name: string, fn: UnaryFn<unknown, unknown>, logger: Log
     call.on('cancelled', () => abort.abort());
     const rawDeadline = call.getDeadline();
     const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
+    let responseMetadata: grpc.Metadata | undefined;
     const ctx: RpcContext = {
       requestId: metadataValue(call.metadata, 'x-request-id'),
       idempotencyKey: metadataValue(call.metadata, 'idempotency-key'),
       deadline,
       signal: abort.signal,
+      setResponseMetadata(key, value) {
+        responseMetadata ??= new grpc.Metadata();
+        responseMetadata.set(key, value);
+      },
     };
     fn(call.request, ctx).then(
-      (response) => callback(null, response),
+      (response) => {
+        if (responseMetadata) call.sendMetadata(responseMetadata);
+        callback(null, response);
+      },
       (err: unknown) => {
-        if (err instanceof RpcError) return callback({ code: err.code, details: err.details });
+        if (err instanceof RpcError) return callback(err.toStatus());
         const relayed = relayedStatus(err);
         if (relayed) return callback(relayed);
         logger.error({ err, rpc: name, requestId: ctx.requestId }, 'rpc failed');

@@ -84,7 +84,7 @@ describe('a srv that is down', () => {
   it('when the order srv cannot reach inventory then creating an order answers 503 库存服务不可用 and nothing is written', async () => {
     const lonely = await startOrderSrv(
       parseConfig(orderSrvSchema, {
-        DATA_DIR: stack.dataDir,
+        ...stack.storage,
         ORDER_SRV: '127.0.0.1:0',
         GOODS_SRV: stack.targets.goods,
         INVENTORY_SRV: await deadAddress(),
@@ -120,7 +120,7 @@ describe('a srv that hangs', () => {
   it('when inventory hangs during Sell then the order srv gives up within its deadline and writes nothing', async () => {
     const stuck = await startOrderSrv(
       parseConfig(orderSrvSchema, {
-        DATA_DIR: stack.dataDir,
+        ...stack.storage,
         ORDER_SRV: '127.0.0.1:0',
         GOODS_SRV: stack.targets.goods,
         INVENTORY_SRV: hang.address,

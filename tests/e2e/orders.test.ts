@@ -1,6 +1,4 @@
 // Orders over HTTP against the real gateway and real srvs: create, list, detail, cancel (CONTRACT §2, §3).
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseChinaTime } from '../../global/china-time';
@@ -110,9 +108,7 @@ describe('POST /o/v1/orders', () => {
     await addToCart(token, 6, 1);
     const before = await stack.srv.goods.GetGoodsDetail({ id: 6 });
     const { body } = await createOrder(token);
-    const goodsDb = new SQLite(path.join(stack.dataDir, 'goods.db'));
-    goodsDb.prepare('UPDATE goods SET shop_price_cents = shop_price_cents + 1000 WHERE id = 6').run();
-    goodsDb.close();
+    await stack.query('goods', 'UPDATE goods SET shop_price_cents = shop_price_cents + 1000 WHERE id = 6');
     const after = await stack.srv.goods.GetGoodsDetail({ id: 6 });
     expect(roundYuan(after.shopPrice)).toBe(roundYuan(before.shopPrice) + 10);
     const detail = await as(token).get(`/o/v1/orders/${body.id}`);

@@ -4,7 +4,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import type express from 'express';
+import { createConnection } from 'mysql2/promise';
 import {
   gatewaySchema,
   goodsSrvSchema,
@@ -14,15 +16,17 @@ import {
   type Env,
   type GatewayConfig,
 } from '../../global/config';
-import { silentLogger } from '../../global/logger';
-import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
+import { createLogger, silentLogger } from '../../global/logger';
+const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
+import { createSrvConn, type SrvConn, type SrvName, type SrvTargets } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
 import { createAlipay, type Alipay } from '../../src/alipay';
 import { createApp } from '../../src/app';
 import { startGoodsSrv } from '../../src/srv/goods';
 import { startInventorySrv } from '../../src/srv/inventory';
-import { startOrderSrv } from '../../src/srv/order';
+import { startOrderSrv, type RunningOrderSrv } from '../../src/srv/order';
 import type { RunningSrv } from '../../src/srv/running-srv';
+import { createTestStore, type StoreKind } from './grpc';
 
 export interface RsaPair {
   privateKey: string;
@@ -87,16 +91,50 @@ export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway 
 
 export interface Stack extends Gateway {
   dataDir: string;
+  /** The storage settings every srv of this stack uses (DATA_DIR, and DATABASE_URL on MariaDB). */
+  storage: Env;
+  store: StoreKind;
   targets: SrvTargets;
-  srvs: { goods: RunningSrv; inventory: RunningSrv; order: RunningSrv };
+  srvs: { goods: RunningSrv; inventory: RunningSrv; order: RunningOrderSrv };
   token(userId: number, options?: { admin?: boolean }): string;
+  /** Plain SQL against a srv's own store (SQLite file or MariaDB database), for arranging and checking. */
+  query<Row = Record<string, unknown>>(srv: SrvName, sql: string, params?: unknown[]): Promise<Row[]>;
   stop(): Promise<void>;
 }
 
+async function queryStore<Row>(storage: Env, srv: SrvName, sql: string, params: unknown[]): Promise<Row[]> {
+  if (storage.DATABASE_URL) {
+    const conn = await createConnection({ uri: storage.DATABASE_URL });
+    try {
+      const [rows] = await conn.query(sql, params);
+      return (Array.isArray(rows) ? rows : []) as Row[];
+    } finally {
+      await conn.end();
+    }
+  }
+  const file = new SQLite(path.join(storage.DATA_DIR ?? '', `${srv}.db`));
+  try {
+    const statement = file.prepare(sql);
+    if (statement.reader) return statement.all(...params) as Row[];
+    statement.run(...params);
+    return [];
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * The store the suite runs on: SQLite files by default; a throwaway MariaDB database per stack with
+ * TEST_STORE=mariadb (.ci/run runs the suite both ways).
+ */
+export const TEST_STORE: StoreKind = process.env.TEST_STORE === 'mariadb' ? 'mariadb' : 'sqlite';
+
 /** The whole system with the demo catalogue (goods 1..20, stock 100 each). */
-export async function startStack(options: { gateway?: Env } = {}): Promise<Stack> {
-  const dataDir = makeTempDir();
-  const base: Env = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' };
+export async function startStack(options: { gateway?: Env; order?: Env } = {}): Promise<Stack> {
+  const store = await createTestStore(TEST_STORE, 'stack');
+  if ('skipped' in store) throw new Error(store.skipped);
+  const dataDir = store.env.DATA_DIR;
+  const base: Env = { ...store.env, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' };
   const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), {
     logger: silentLogger,
     seedDemo: true,
@@ -111,22 +149,27 @@ export async function startStack(options: { gateway?: Env } = {}): Promise<Stack
       ORDER_SRV: '127.0.0.1:0',
       GOODS_SRV: goods.address,
       INVENTORY_SRV: inventory.address,
+      RELAY_INTERVAL_MS: '50',
+      ...options.order,
     }),
-    { logger: silentLogger },
+    { logger: debugLogger },
   );
   const targets: SrvTargets = { goods: goods.address, inventory: inventory.address, order: order.address };
   const gateway = buildGateway(targets, options.gateway);
   return {
     ...gateway,
     dataDir,
+    storage: store.env,
+    store: TEST_STORE,
     targets,
     srvs: { goods, inventory, order },
+    query: (srv, sql, params = []) => queryStore(store.env, srv, sql, params),
     token: (userId, opts = {}) => signToken(TEST_JWT_KEY, { userId, nickName: `user${userId}`, admin: opts.admin ?? false }),
     async stop() {
       gateway.close();
       await order.stop();
       await Promise.all([goods.stop(), inventory.stop()]);
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await store.cleanup();
     },
   };
 }

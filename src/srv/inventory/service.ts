@@ -8,7 +8,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from '../../../global/logger';
 import type { GoodsInvInfo__Output } from '../../../proto/types/GoodsInvInfo';
 import type { InventoryDefinition } from '../../../proto/types/Inventory';
-import { isUniqueViolation, type Dialect } from '../database';
+import { inTransaction, isUniqueViolation, type Dialect } from '../database';
 import { RpcError, type AsyncHandlers } from '../grpc-server';
 import { ORDER_SN_MAX_LENGTH, type InventorySchema, type InventorySellTable } from './schema';
 
@@ -60,39 +60,8 @@ function parseDetail(orderSn: string, detail: string): SellItem[] {
 const sameItems = (a: SellItem[], b: SellItem[]) =>
   a.length === b.length && a.every((item, i) => item.goodsId === b[i]?.goodsId && item.num === b[i]?.num);
 
-function errorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * Worth running the whole transaction again: a concurrent insert of the same orderSn won (re-read and decide),
- * MySQL chose this transaction as a deadlock victim, or another process held the SQLite file.
- */
-function isRetryable(err: unknown): boolean {
-  const code = errorCode(err) ?? '';
-  return isUniqueViolation(err) || code === 'ER_LOCK_DEADLOCK' || code.startsWith('SQLITE_BUSY');
-}
-
-const MAX_ATTEMPTS = 5;
-
-/** Runs work in one transaction, again from the start (re-reading everything) when the failure is retryable. */
-async function inTransaction<T>(
-  db: Kysely<InventorySchema>,
-  logger: Logger,
-  what: { rpc: string; orderSn: string },
-  work: (trx: Transaction<InventorySchema>) => Promise<T>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.transaction().execute(work);
-    } catch (err) {
-      if (attempt >= MAX_ATTEMPTS || !isRetryable(err)) throw err;
-      logger.debug({ ...what, attempt, code: errorCode(err) }, 'retrying the transaction');
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
-  }
-}
+/** A concurrent Sell or Reback of the same orderSn inserted its ledger row first: run again, re-read, decide. */
+const retryOnSameOrderSn = isUniqueViolation;
 
 function findSellRecord(trx: Transaction<InventorySchema>, orderSn: string) {
   return trx.selectFrom('inventory_sell').selectAll().where('order_sn', '=', orderSn).executeTakeFirst();
@@ -147,7 +116,7 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
     async Sell(request) {
       const orderSn = checkOrderSn(request.orderSn);
       const items = normalizeSellItems(request.goodsInfo);
-      const outcome = await inTransaction(db, logger, { rpc: 'Sell', orderSn }, async (trx) => {
+      const outcome = await inTransaction(db, async (trx) => {
         const record = await findSellRecord(trx, orderSn);
         if (record) {
           decideRepeatedSell(record, items);
@@ -179,7 +148,7 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
             : new RpcError(grpc.status.NOT_FOUND, '没有库存记录');
         }
         return 'sold' as const;
-      });
+      }, retryOnSameOrderSn);
       logger.debug({ orderSn, items, outcome }, 'sell');
       return {};
     },
@@ -190,7 +159,7 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
      */
     async Reback(request) {
       const orderSn = checkOrderSn(request.orderSn);
-      const outcome = await inTransaction(db, logger, { rpc: 'Reback', orderSn }, async (trx) => {
+      const outcome = await inTransaction(db, async (trx) => {
         const record = await findSellRecord(trx, orderSn);
         const at = now();
         if (!record) {
@@ -219,7 +188,7 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
           if (added.numUpdatedRows === 0n) throw new Error(`no inventory row for goods ${item.goodsId} to give back`);
         }
         return 'given back' as const;
-      });
+      }, retryOnSameOrderSn);
       if (outcome === 'tombstone') logger.info({ orderSn }, 'reback before any sell: tombstone recorded');
       else logger.debug({ orderSn, outcome }, 'reback');
       return {};

@@ -1,11 +1,15 @@
-// The order srv: cart and orders over gRPC, calling the goods and inventory srvs.
+// The order srv: cart and orders over gRPC, calling the goods and inventory srvs, with the relay
+// that delivers its outbox and recovers abandoned order attempts.
 import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import { createSrvClient } from '../../../global/srv-conn';
 import type { Database } from '../database';
 import { startSrv, type RunningSrv } from '../running-srv';
+import type { OrderSrvContext } from './context';
+import { crashAt, noFaults } from './faults';
 import { createOrderSnGenerator } from './order-sn';
+import { createRelay, type Relay } from './relay';
 import { migrations, type OrderSchema } from './schema';
 import { createOrderService } from './service';
 
@@ -15,29 +19,45 @@ export interface OrderSrvOptions {
   orderSnNode?: number | undefined;
 }
 
-export function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNode }: OrderSrvOptions): Promise<RunningSrv> {
+export interface RunningOrderSrv extends RunningSrv {
+  relay: Relay;
+}
+
+export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNode }: OrderSrvOptions): Promise<RunningOrderSrv> {
   const clientOptions = { deadlineMs: config.GRPC_DEADLINE_MS };
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);
-  return startSrv({
+  let relay: Relay | undefined;
+  const srv = await startSrv({
     name: 'order',
     storage: config,
     address: config.ORDER_SRV,
     logger,
     service: serviceDefinitions().order.service,
     migrations,
-    handlers: ({ db }: Database<OrderSchema>) =>
-      createOrderService({
+    handlers: ({ db }: Database<OrderSchema>) => {
+      const ctx: OrderSrvContext = {
         db,
         goods: goods.api,
         inventory: inventory.api,
         orderSn: createOrderSnGenerator(orderSnNode === undefined ? {} : { node: orderSnNode }),
         logger,
+        now: Date.now,
+        faults: config.ORDER_SRV_CRASH_AT ? crashAt(config.ORDER_SRV_CRASH_AT) : noFaults,
         deadlineMs: config.GRPC_DEADLINE_MS,
-      }),
-    release() {
+        orderTimeoutMs: config.ORDER_TIMEOUT_SECONDS * 1000,
+        attemptRecoverMs: config.ATTEMPT_RECOVER_SECONDS * 1000,
+      };
+      relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS });
+      return createOrderService(ctx, relay);
+    },
+    async release() {
+      await relay?.stop();
       goods.close();
       inventory.close();
     },
   });
+  if (!relay) throw new Error('order srv started without its relay');
+  relay.start();
+  return { ...srv, relay };
 }

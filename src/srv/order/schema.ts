@@ -25,6 +25,11 @@ export interface OrderInfoTable {
   signer_mobile: string;
   post: string;
   pay_time: number | null;
+  /** When an unpaid order closes by itself. */
+  expire_at: number;
+  /** The client's Idempotency-Key (unique per user) and a hash of the request it came with. */
+  idempotency_key: string | null;
+  request_hash: string;
   created_at: number;
   updated_at: number;
 }
@@ -39,10 +44,44 @@ export interface OrderGoodsTable {
   nums: number;
 }
 
+/**
+ * An order being created, written before stock is sold. The order's own transaction consumes it;
+ * if that never happens (a crash, a failure), the relay gives the stock back by orderSn.
+ * `open` → consumed (deleted with the order) or → `recovering` (never becomes an order).
+ */
+export interface OrderAttemptTable {
+  order_sn: string;
+  user_id: number;
+  idempotency_key: string | null;
+  request_hash: string;
+  state: 'open' | 'recovering';
+  /** From when the relay may take over a still-open attempt. */
+  recover_at: number;
+  lease_until: number | null;
+  created_at: number;
+}
+
+export const OUTBOX_TOPICS = ['order.close', 'stock.reback'] as const;
+export type OutboxTopic = (typeof OUTBOX_TOPICS)[number];
+
+/** Work that a committed transaction promised, delivered by the relay until it succeeds. */
+export interface OutboxTable {
+  id: Generated<number>;
+  topic: OutboxTopic;
+  order_sn: string;
+  available_at: number;
+  attempts: number;
+  lease_until: number | null;
+  last_error: string | null;
+  created_at: number;
+}
+
 export interface OrderSchema {
   shopping_cart: ShoppingCartTable;
   order_info: OrderInfoTable;
   order_goods: OrderGoodsTable;
+  order_attempt: OrderAttemptTable;
+  outbox: OutboxTable;
 }
 
 // Each migration is written once with the schema builder; Kysely renders it per dialect.
@@ -75,8 +114,13 @@ export const migrations: Record<string, Migration> = {
         .addColumn('signer_mobile', 'varchar(16)', (c) => c.notNull())
         .addColumn('post', 'varchar(255)', (c) => c.notNull())
         .addColumn('pay_time', 'bigint')
+        .addColumn('expire_at', 'bigint', (c) => c.notNull())
+        .addColumn('idempotency_key', 'varchar(128)')
+        .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        // The database, not the code, guarantees one order per (user, key); NULL keys never collide.
+        .addUniqueConstraint('order_info_user_idempotency', ['user_id', 'idempotency_key'])
         .execute();
       await db.schema.createIndex('order_info_user').on('order_info').columns(['user_id', 'id']).execute();
 
@@ -91,9 +135,39 @@ export const migrations: Record<string, Migration> = {
         .addColumn('nums', 'integer', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('order_goods_order').on('order_goods').column('order_id').execute();
+
+      await db.schema
+        .createTable('order_attempt')
+        .addColumn('order_sn', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('user_id', 'integer', (c) => c.notNull())
+        .addColumn('idempotency_key', 'varchar(128)')
+        .addColumn('request_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('recover_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_until', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('order_attempt_user_idempotency', ['user_id', 'idempotency_key'])
+        .execute();
+      await db.schema.createIndex('order_attempt_recover').on('order_attempt').column('recover_at').execute();
+
+      await db.schema
+        .createTable('outbox')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('topic', 'varchar(32)', (c) => c.notNull())
+        .addColumn('order_sn', 'varchar(32)', (c) => c.notNull())
+        .addColumn('available_at', 'bigint', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('lease_until', 'bigint')
+        .addColumn('last_error', 'varchar(255)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('outbox_topic_order', ['topic', 'order_sn'])
+        .execute();
+      await db.schema.createIndex('outbox_available').on('outbox').column('available_at').execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const table of ['order_goods', 'order_info', 'shopping_cart']) await db.schema.dropTable(table).execute();
+      for (const table of ['outbox', 'order_attempt', 'order_goods', 'order_info', 'shopping_cart']) {
+        await db.schema.dropTable(table).execute();
+      }
     },
   },
 };

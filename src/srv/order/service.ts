@@ -2,8 +2,7 @@
 // Business rules live here; the gateway only validates, calls and shapes.
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Logger } from '../../../global/logger';
-import { centsToYuan, yuanToCents } from '../../../global/money';
+import { centsToYuan } from '../../../global/money';
 import {
   WAIT_BUYER_PAY,
   TRADE_CLOSED,
@@ -11,42 +10,22 @@ import {
   isPaid,
   predecessorsOf,
 } from '../../../global/order-status';
-import type { CallContext, GoodsClient, InventoryClient } from '../../../global/srv-conn';
-import { SrvCallError } from '../../../global/srv-conn';
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResponse';
 import type { ShopCartInfoResponse } from '../../../proto/types/proto/ShopCartInfoResponse';
-import { isUniqueViolation } from '../database';
-import { RpcError, type AsyncHandlers, type RpcContext } from '../grpc-server';
-import type { OrderSnGenerator } from './order-sn';
+import { inTransaction, isUniqueViolation } from '../database';
+import { RpcError, type AsyncHandlers } from '../grpc-server';
+import type { OrderSrvContext } from './context';
+import { createOrderHandler } from './create-order';
+import { closeUnpaid } from './outbox';
+import type { Relay } from './relay';
 import type { OrderInfoTable, OrderSchema, ShoppingCartTable } from './schema';
-
-export interface OrderServiceDeps {
-  db: Kysely<OrderSchema>;
-  goods: GoodsClient;
-  inventory: InventoryClient;
-  orderSn: OrderSnGenerator;
-  logger: Logger;
-  /** The longest a downstream call may take when the caller set no tighter deadline. */
-  deadlineMs: number;
-  now?: () => number;
-}
 
 export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 10;
-const PAY_TYPE = 'alipay';
 
 const CART_NOT_FOUND = '购物车记录不存在';
 const ORDER_NOT_FOUND = '订单记录不存在';
-
-/** Sell failures that prove the stock did not move; any other failure might have moved it. */
-const SELL_REJECTIONS = new Set([
-  grpc.status.RESOURCE_EXHAUSTED,
-  grpc.status.NOT_FOUND,
-  grpc.status.INVALID_ARGUMENT,
-  grpc.status.FAILED_PRECONDITION,
-  grpc.status.ALREADY_EXISTS,
-]);
 
 function invalid(details: string): RpcError {
   return new RpcError(grpc.status.INVALID_ARGUMENT, details);
@@ -89,28 +68,8 @@ function orderInfo(row: Selectable<OrderInfoTable>): OrderInfoResponse {
   };
 }
 
-export function createOrderService(deps: OrderServiceDeps): AsyncHandlers<OrderDefinition> {
-  const { db, goods, inventory, logger } = deps;
-  const now = deps.now ?? Date.now;
-
-  /** Downstream calls inherit the caller's deadline (less a margin to answer in), capped by deadlineMs. */
-  function downstream(ctx: RpcContext): CallContext {
-    const cap = now() + deps.deadlineMs;
-    const inherited = ctx.deadline ? ctx.deadline.getTime() - 50 : cap;
-    return { requestId: ctx.requestId, deadline: new Date(Math.min(cap, inherited)), signal: ctx.signal };
-  }
-
-  /**
-   * Gives back what orderSn took. Reback is keyed by orderSn and idempotent, and leaves a tombstone
-   * when the Sell has not arrived, so calling it after an uncertain Sell is always safe.
-   */
-  async function giveStockBack(orderSn: string, ctx: RpcContext): Promise<void> {
-    try {
-      await inventory.Reback({ orderSn, goodsInfo: [] }, { requestId: ctx.requestId, deadline: new Date(now() + deps.deadlineMs) });
-    } catch (err) {
-      logger.error({ err, orderSn, requestId: ctx.requestId }, 'stock reback failed; stock stays sold for this orderSn');
-    }
-  }
+export function createOrderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>): AsyncHandlers<OrderDefinition> {
+  const { db, now } = ctx;
 
   async function findCartRow(db: Kysely<OrderSchema> | Transaction<OrderSchema>, userId: number, goodsId: number) {
     return db
@@ -122,33 +81,27 @@ export function createOrderService(deps: OrderServiceDeps): AsyncHandlers<OrderD
   }
 
   /** Adds to the user's row of this goods, or creates it (checked). Unique (user, goods) settles races. */
-  async function mergeIntoCart(userId: number, goodsId: number, nums: number): Promise<Selectable<ShoppingCartTable>> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await db.transaction().execute(async (tx) => {
-          const ts = now();
-          const updated = await tx
-            .updateTable('shopping_cart')
-            .set((eb) => ({ nums: eb('nums', '+', nums), updated_at: ts }))
-            .where('user_id', '=', userId)
-            .where('goods_id', '=', goodsId)
-            .executeTakeFirst();
-          if (Number(updated.numUpdatedRows) === 0) {
-            await tx
-              .insertInto('shopping_cart')
-              .values({ user_id: userId, goods_id: goodsId, nums, checked: 1, created_at: ts, updated_at: ts })
-              .execute();
-          }
-          const row = await findCartRow(tx, userId, goodsId);
-          if (!row) throw new Error('cart row vanished inside its own transaction');
-          return row;
-        });
-      } catch (err) {
-        // Another request inserted the same (user, goods) first: add to its row instead.
-        if (attempt < 2 && isUniqueViolation(err)) continue;
-        throw err;
+  function mergeIntoCart(userId: number, goodsId: number, nums: number): Promise<Selectable<ShoppingCartTable>> {
+    const merge = async (tx: Transaction<OrderSchema>) => {
+      const ts = now();
+      const updated = await tx
+        .updateTable('shopping_cart')
+        .set((eb) => ({ nums: eb('nums', '+', nums), updated_at: ts }))
+        .where('user_id', '=', userId)
+        .where('goods_id', '=', goodsId)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) {
+        await tx
+          .insertInto('shopping_cart')
+          .values({ user_id: userId, goods_id: goodsId, nums, checked: 1, created_at: ts, updated_at: ts })
+          .execute();
       }
-    }
+      const row = await findCartRow(tx, userId, goodsId);
+      if (!row) throw new Error('cart row vanished inside its own transaction');
+      return row;
+    };
+    // Another request inserted the same (user, goods) first: run again and add to its row.
+    return inTransaction(db, merge, isUniqueViolation);
   }
 
   return {
@@ -196,95 +149,7 @@ export function createOrderService(deps: OrderServiceDeps): AsyncHandlers<OrderD
       return {};
     },
 
-    async CreateOrder(request, ctx) {
-      requirePositive(request.userId, 'userId');
-      const address = requireText(request.address, 'address');
-      const name = requireText(request.name, 'name');
-      const mobile = requireText(request.mobile, 'mobile');
-      const post = requireText(request.post, 'post');
-
-      const items = await db
-        .selectFrom('shopping_cart')
-        .selectAll()
-        .where('user_id', '=', request.userId)
-        .where('checked', '=', 1)
-        .orderBy('goods_id')
-        .execute();
-      if (items.length === 0) throw new RpcError(grpc.status.NOT_FOUND, '没有选中结算的商品');
-
-      // Prices come from the goods srv, never from the client.
-      const { data: goodsList } = await goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, downstream(ctx));
-      const goodsById = new Map(goodsList.map((g) => [g.id, g]));
-      const lines = items.map((item) => {
-        const g = goodsById.get(item.goods_id);
-        if (!g) throw new RpcError(grpc.status.NOT_FOUND, `商品不存在: ${item.goods_id}`);
-        return { cartId: item.id, goodsId: g.id, name: g.name, image: g.goodsFrontImage, priceCents: yuanToCents(g.shopPrice), nums: item.nums };
-      });
-      const totalCents = lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0);
-
-      const orderSn = deps.orderSn.next();
-      try {
-        await inventory.Sell({ orderSn, goodsInfo: lines.map((l) => ({ goodsId: l.goodsId, num: l.nums })) }, downstream(ctx));
-      } catch (err) {
-        // A timeout or outage leaves it unknown whether stock moved: give it back to be sure.
-        if (!(err instanceof SrvCallError) || !SELL_REJECTIONS.has(err.code)) await giveStockBack(orderSn, ctx);
-        throw err;
-      }
-
-      try {
-        const row = await db.transaction().execute(async (tx) => {
-          const ts = now();
-          // Claim exactly the cart rows we priced and sold; if one changed meanwhile, this order is void.
-          for (const line of lines) {
-            const removed = await tx
-              .deleteFrom('shopping_cart')
-              .where('id', '=', line.cartId)
-              .where('nums', '=', line.nums)
-              .where('checked', '=', 1)
-              .executeTakeFirst();
-            if (Number(removed.numDeletedRows) !== 1) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
-          }
-          const inserted = await tx
-            .insertInto('order_info')
-            .values({
-              user_id: request.userId,
-              order_sn: orderSn,
-              pay_type: PAY_TYPE,
-              status: WAIT_BUYER_PAY,
-              trade_no: null,
-              total_cents: totalCents,
-              address,
-              signer_name: name,
-              signer_mobile: mobile,
-              post,
-              pay_time: null,
-              created_at: ts,
-              updated_at: ts,
-            })
-            .executeTakeFirstOrThrow();
-          const orderId = Number(inserted.insertId);
-          await tx
-            .insertInto('order_goods')
-            .values(
-              lines.map((l) => ({
-                order_id: orderId,
-                goods_id: l.goodsId,
-                goods_name: l.name,
-                goods_image: l.image,
-                goods_price_cents: l.priceCents,
-                nums: l.nums,
-              })),
-            )
-            .execute();
-          return tx.selectFrom('order_info').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
-        });
-        return orderInfo(row);
-      } catch (err) {
-        // The order was not written, but the stock left inventory: return it before answering.
-        await giveStockBack(orderSn, ctx);
-        throw err;
-      }
-    },
+    CreateOrder: createOrderHandler(ctx, orderInfo),
 
     async OrderList(request) {
       if (!Number.isInteger(request.userId) || request.userId < 0) throw invalid('userId 必须是非负整数');
@@ -326,22 +191,29 @@ export function createOrderService(deps: OrderServiceDeps): AsyncHandlers<OrderD
       };
     },
 
-    async UpdateOrderStatus(request, ctx) {
+    async UpdateOrderStatus(request) {
       const orderSn = requireText(request.orderSn, 'orderSn');
       if (!isOrderStatus(request.status) || request.status === WAIT_BUYER_PAY) throw invalid(`未知的订单状态: ${request.status}`);
       const target = request.status;
-      const payTime = request.payTime > 0 ? request.payTime : null;
-      // Compare-and-set: the transition happens only from an allowed predecessor, so racing writers
-      // (a payment and a close) cannot both win and nothing ever moves backwards.
-      const moved = await db
-        .updateTable('order_info')
-        .set({ status: target, updated_at: now(), ...(payTime !== null ? { pay_time: payTime } : {}) })
-        .where('order_sn', '=', orderSn)
-        .where('status', 'in', [...predecessorsOf(target)])
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) === 1) {
-        if (target === TRADE_CLOSED) await giveStockBack(orderSn, ctx);
-        return {};
+      if (target === TRADE_CLOSED) {
+        // The same path as the timeout: compare-and-set, and the stock return promised in that transaction.
+        const outcome = await closeUnpaid(ctx, orderSn);
+        if (outcome === 'closed') {
+          await relay.deliver('stock.reback', orderSn); // now if it can; the relay retries otherwise
+          return {};
+        }
+        if (outcome === 'missing') throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);
+      } else {
+        const payTime = request.payTime > 0 ? request.payTime : null;
+        // Compare-and-set: the transition happens only from an allowed predecessor, so racing writers
+        // (a payment and a close) cannot both win and nothing ever moves backwards.
+        const moved = await db
+          .updateTable('order_info')
+          .set({ status: target, updated_at: now(), ...(payTime !== null ? { pay_time: payTime } : {}) })
+          .where('order_sn', '=', orderSn)
+          .where('status', 'in', [...predecessorsOf(target)])
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) === 1) return {};
       }
       const current = await db.selectFrom('order_info').select('status').where('order_sn', '=', orderSn).executeTakeFirst();
       if (!current) throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);

@@ -1,0 +1,36 @@
+// What the order srv's parts share: its store, its clients, its clock and its settings.
+import type { Kysely } from 'kysely';
+import type { Logger } from '../../../global/logger';
+import type { CallContext, GoodsClient, InventoryClient } from '../../../global/srv-conn';
+import type { RpcContext } from '../grpc-server';
+import type { Faults } from './faults';
+import type { OrderSnGenerator } from './order-sn';
+import type { OrderSchema } from './schema';
+
+export interface OrderSrvContext {
+  db: Kysely<OrderSchema>;
+  goods: GoodsClient;
+  inventory: InventoryClient;
+  orderSn: OrderSnGenerator;
+  logger: Logger;
+  now: () => number;
+  faults: Faults;
+  /** The longest a downstream call may take when the caller set no tighter deadline. */
+  deadlineMs: number;
+  /** How long an unpaid order stays open. */
+  orderTimeoutMs: number;
+  /** How long an in-flight attempt may stay open before the relay gives its stock back. */
+  attemptRecoverMs: number;
+}
+
+/** Downstream calls inherit the caller's deadline (less a margin to answer in), capped by deadlineMs. */
+export function downstream(ctx: OrderSrvContext, rpc: RpcContext): CallContext {
+  const cap = ctx.now() + ctx.deadlineMs;
+  const inherited = rpc.deadline ? rpc.deadline.getTime() - 50 : cap;
+  return { requestId: rpc.requestId, deadline: new Date(Math.min(cap, inherited)), signal: rpc.signal };
+}
+
+/** For work done on no caller's behalf (the relay, compensation after the caller gave up). */
+export function ownCall(ctx: OrderSrvContext, requestId?: string): CallContext {
+  return { deadline: new Date(ctx.now() + ctx.deadlineMs), ...(requestId ? { requestId } : {}) };
+}

@@ -1,0 +1,185 @@
+// The relay: delivers outbox messages and recovers abandoned order attempts, until each succeeds.
+// Several order srvs may run relays on one database: every row is claimed by a compare-and-set on
+// its lease before any work, and every delivery is idempotent (Reback by orderSn, close by CAS), so
+// a message is handled by one relay at a time and a repeat after a crash changes nothing.
+import type { Selectable } from 'kysely';
+import { ownCall, type OrderSrvContext } from './context';
+import { closeUnpaid } from './outbox';
+import type { OutboxTable, OutboxTopic } from './schema';
+
+export interface RelayOptions {
+  /** Pause between passes. */
+  intervalMs: number;
+  /** Rows taken per pass and kind. */
+  batch?: number;
+  /** How long a claim keeps other relays off a row. */
+  leaseMs?: number;
+}
+
+export interface RelayStats {
+  attemptsRecovered: number;
+  ordersClosed: number;
+  stockReturned: number;
+  failures: number;
+}
+
+export interface Relay {
+  /** One pass: recover what is due, deliver what is due. */
+  tick(): Promise<void>;
+  /** Delivers one message now if it is there and unclaimed (e.g. a cancel's stock return). */
+  deliver(topic: OutboxTopic, orderSn: string): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  readonly stats: RelayStats;
+}
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 60_000;
+
+/** Exponential backoff with jitter: 0.5 s, 1 s, 2 s … up to a minute. */
+export function backoffMs(attempts: number): number {
+  const base = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay {
+  const { db, logger } = ctx;
+  const batch = options.batch ?? 50;
+  const leaseMs = options.leaseMs ?? Math.max(30_000, ctx.deadlineMs * 3);
+  const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, failures: 0 };
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  /** Gives back the stock of attempts that never became orders. */
+  async function recoverAttempts(): Promise<void> {
+    const now = ctx.now();
+    const due = await db
+      .selectFrom('order_attempt')
+      .select('order_sn')
+      .where('recover_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('recover_at')
+      .limit(batch)
+      .execute();
+    for (const { order_sn: orderSn } of due) {
+      // Marking it `recovering` is final: the order's own transaction only consumes `open` attempts.
+      const claimed = await db
+        .updateTable('order_attempt')
+        .set({ state: 'recovering', lease_until: now + leaseMs })
+        .where('order_sn', '=', orderSn)
+        .where('recover_at', '<=', now)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) continue;
+      ctx.faults('attempt-recovering');
+      try {
+        await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx));
+        await db.deleteFrom('order_attempt').where('order_sn', '=', orderSn).execute();
+        stats.attemptsRecovered += 1;
+        logger.info({ orderSn }, 'abandoned order attempt: stock given back');
+      } catch (err) {
+        stats.failures += 1;
+        await db
+          .updateTable('order_attempt')
+          .set({ lease_until: null, recover_at: ctx.now() + backoffMs(2) })
+          .where('order_sn', '=', orderSn)
+          .execute();
+        logger.warn({ err, orderSn }, 'attempt recovery failed; will retry');
+      }
+    }
+  }
+
+  /** Claims one message by compare-and-set on its lease; false when another relay has it. */
+  async function claim(message: Selectable<OutboxTable>, now: number): Promise<boolean> {
+    const claimed = await db
+      .updateTable('outbox')
+      .set({ lease_until: now + leaseMs, attempts: message.attempts + 1 })
+      .where('id', '=', message.id)
+      .where('attempts', '=', message.attempts)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return Number(claimed.numUpdatedRows) === 1;
+  }
+
+  async function handle(message: Selectable<OutboxTable>): Promise<void> {
+    try {
+      if (message.topic === 'order.close') {
+        // closeUnpaid removes this message in its own transaction.
+        if ((await closeUnpaid(ctx, message.order_sn)) === 'closed') {
+          stats.ordersClosed += 1;
+          ctx.faults('order-closed');
+          logger.info({ orderSn: message.order_sn }, 'unpaid order expired and closed');
+          await deliver('stock.reback', message.order_sn);
+        }
+        return;
+      }
+      await ctx.inventory.Reback({ orderSn: message.order_sn, goodsInfo: [] }, ownCall(ctx));
+      ctx.faults('stock-returned');
+      await db.deleteFrom('outbox').where('id', '=', message.id).execute();
+      stats.stockReturned += 1;
+    } catch (err) {
+      stats.failures += 1;
+      const retryAt = ctx.now() + backoffMs(message.attempts + 1);
+      await db
+        .updateTable('outbox')
+        .set({ lease_until: null, available_at: retryAt, last_error: String((err as Error).message ?? err).slice(0, 255) })
+        .where('id', '=', message.id)
+        .execute()
+        .catch((e: unknown) => logger.error({ err: e }, 'could not reschedule an outbox message'));
+      logger.warn({ err, topic: message.topic, orderSn: message.order_sn, attempts: message.attempts + 1 }, 'outbox delivery failed; will retry');
+    }
+  }
+
+  async function deliverDue(): Promise<void> {
+    const now = ctx.now();
+    const due = await db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('available_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('available_at')
+      .limit(batch)
+      .execute();
+    for (const message of due) {
+      if (stopped) return;
+      if (await claim(message, now)) await handle(message);
+    }
+  }
+
+  async function deliver(topic: OutboxTopic, orderSn: string): Promise<void> {
+    const message = await db.selectFrom('outbox').selectAll().where('topic', '=', topic).where('order_sn', '=', orderSn).executeTakeFirst();
+    if (message && (await claim(message, ctx.now()))) await handle(message);
+  }
+
+  async function tick(): Promise<void> {
+    try {
+      await recoverAttempts();
+      await deliverDue();
+    } catch (err) {
+      logger.error({ err }, 'relay pass failed');
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(() => {
+        running = undefined;
+        schedule();
+      });
+    }, options.intervalMs);
+  }
+
+  return {
+    tick,
+    deliver,
+    stats,
+    start: schedule,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

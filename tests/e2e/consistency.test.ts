@@ -1,0 +1,222 @@
+// Issue 3 over HTTP: idempotent order creation, the unpaid-order timeout, cancel, and payment racing
+// a close, with the stock invariant checked: initial = left + units in unpaid and paid orders.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inventorySrvSchema, parseConfig } from '../../global/config';
+import { silentLogger } from '../../global/logger';
+import { startInventorySrv } from '../../src/srv/inventory';
+import { api } from '../helpers/http';
+import { startStack, type Stack } from '../helpers/stack';
+
+let stack: Stack;
+let nextUser = 20_000;
+
+beforeAll(async () => {
+  // Orders expire after 1 s here so the timeout can be watched; the relay passes every 50 ms.
+  stack = await startStack({ order: { ORDER_TIMEOUT_SECONDS: '1', RELAY_INTERVAL_MS: '50' } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const form = { address: '广州市天河区', name: '赵六', mobile: '13600136000', post: '放门口' };
+const as = (t: string) => api(stack.app, t);
+const stockOf = async (goodsId: number) => (await stack.srv.inventory.InvDetail({ goodsId })).num;
+const ordersOf = async (userId: number) => (await stack.srv.order.OrderList({ userId, pages: 1, pagePerNums: 100 })).data;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    // A srv that is coming back may refuse a moment longer; keep asking until the time is up.
+    const value = await read().catch((err: unknown) => {
+      if (Date.now() > until) throw err;
+      return undefined;
+    });
+    if ((value !== undefined && done(value)) || Date.now() > until) return value as T;
+    await sleep(25);
+  }
+}
+
+async function userWithCart(goods: number, nums: number) {
+  const userId = nextUser++;
+  const token = stack.token(userId);
+  await as(token).post('/o/v1/shopcarts').send({ goods, nums }).expect(200);
+  return { userId, token };
+}
+
+/** Units of goodsId held by unpaid and paid orders (closed ones gave theirs back). */
+async function unitsHeld(goodsId: number): Promise<number> {
+  const rows = await stack.query<{ units: number | string | null }>(
+    'order',
+    `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
+     WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
+    [goodsId],
+  );
+  return Number(rows[0]?.units ?? 0);
+}
+
+describe('Idempotency-Key on POST /o/v1/orders', () => {
+  it('when the same key and body come again then the same order is replayed with Idempotent-Replayed and stock moves once', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 1, num: 30 });
+    const { userId, token } = await userWithCart(1, 2);
+    const first = await as(token).post('/o/v1/orders').set('Idempotency-Key', 'order-abc-1').send(form);
+    expect(first.status).toBe(200);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await as(token).post('/o/v1/orders').set('Idempotency-Key', 'order-abc-1').send(form);
+    expect(again.status).toBe(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect({ id: again.body.id, order_sn: again.body.order_sn }).toEqual({ id: first.body.id, order_sn: first.body.order_sn });
+    expect(new URL(again.body.alipay_url).searchParams.get('biz_content')).toBe(new URL(first.body.alipay_url).searchParams.get('biz_content'));
+    expect(await stockOf(1)).toBe(28);
+    expect(await ordersOf(userId)).toHaveLength(1);
+  });
+
+  it('when the same key comes with a different body then 422 and nothing is created', async () => {
+    const { userId, token } = await userWithCart(2, 1);
+    await as(token).post('/o/v1/orders').set('Idempotency-Key', 'k-422').send(form).expect(200);
+    await as(token).post('/o/v1/shopcarts').send({ goods: 2, nums: 1 }).expect(200);
+    const res = await as(token).post('/o/v1/orders').set('Idempotency-Key', 'k-422').send({ ...form, post: '改了留言' });
+    expect(res.status).toBe(422);
+    expect(res.body).toMatchObject({ code: 'UNPROCESSABLE', msg: '该幂等键已用于内容不同的请求' });
+    expect(await ordersOf(userId)).toHaveLength(1);
+  });
+
+  it('when another user sends the same key then it is their own, separate order', async () => {
+    const a = await userWithCart(3, 1);
+    const b = await userWithCart(3, 1);
+    const ra = await as(a.token).post('/o/v1/orders').set('Idempotency-Key', 'shared-key').send(form);
+    const rb = await as(b.token).post('/o/v1/orders').set('Idempotency-Key', 'shared-key').send(form);
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    expect(rb.body.id).not.toBe(ra.body.id);
+    expect(rb.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('when many requests with one key arrive together then exactly one order exists and every answer is it or 409 Retry-After', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 4, num: 50 });
+    const { userId, token } = await userWithCart(4, 3);
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => as(token).post('/o/v1/orders').set('Idempotency-Key', 'burst-1').send(form)),
+    );
+    const ok = answers.filter((r) => r.status === 200);
+    const busy = answers.filter((r) => r.status === 409);
+    expect(ok.length + busy.length).toBe(10);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(ok.map((r) => r.body.id)).size).toBe(1);
+    for (const r of busy) expect(r.headers['retry-after']).toBe('1');
+    expect(ok.filter((r) => r.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    expect(await ordersOf(userId)).toHaveLength(1);
+    expect(await stockOf(4)).toBe(47);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['too long', 'k'.repeat(129)],
+    ['with a space', 'a b'],
+    ['Latin-1', 'clé-1'],
+    ['with a tab', 'a\tb'],
+  ])('when the key is %s then 400 and nothing is created', async (_case, key) => {
+    const { userId, token } = await userWithCart(5, 1);
+    const res = await as(token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('INVALID_ARGUMENT');
+    expect(await ordersOf(userId)).toHaveLength(0);
+  });
+
+  it('when a keyed request failed (out of stock) then the same key may try again and succeed', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 6, num: 10 });
+    const { userId, token } = await userWithCart(6, 5);
+    await stack.srv.inventory.SetInv({ goodsId: 6, num: 2 });
+    expect((await as(token).post('/o/v1/orders').set('Idempotency-Key', 'retry-me').send(form)).status).toBe(409);
+    await stack.srv.inventory.SetInv({ goodsId: 6, num: 10 });
+    const res = await as(token).post('/o/v1/orders').set('Idempotency-Key', 'retry-me').send(form);
+    expect(res.status).toBe(200);
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(await ordersOf(userId)).toHaveLength(1);
+    expect(await stockOf(6)).toBe(5);
+  });
+});
+
+describe('the unpaid-order timeout', () => {
+  it('when an order stays unpaid past ORDER_TIMEOUT_SECONDS then it closes by itself, alipay_url goes and stock returns exactly once', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 7, num: 20 });
+    const { token } = await userWithCart(7, 4);
+    const { body } = await as(token).post('/o/v1/orders').send(form).expect(200);
+    expect(await stockOf(7)).toBe(16);
+    const detail = await waitFor(
+      async () => (await as(token).get(`/o/v1/orders/${body.id}`)).body,
+      (d) => d.status === 'TRADE_CLOSED',
+    );
+    expect(detail).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
+    expect(await waitFor(() => stockOf(7), (n) => n === 20)).toBe(20);
+    await sleep(300); // more relay passes change nothing
+    expect(await stockOf(7)).toBe(20);
+    expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [body.order_sn])).toEqual([]);
+  });
+
+  it('when the payment is recorded before the timeout then the order stays paid and keeps its stock', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 8, num: 20 });
+    const { token } = await userWithCart(8, 2);
+    const { body } = await as(token).post('/o/v1/orders').send(form).expect(200);
+    await stack.srv.order.UpdateOrderStatus({ orderSn: body.order_sn, status: 'TRADE_SUCCESS', payTime: 1_800_000_000 });
+    await sleep(1500);
+    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body.status).toBe('TRADE_SUCCESS');
+    expect(await stockOf(8)).toBe(18);
+  });
+
+  it('when payments and closes race on many orders then each ends paid or closed, never both, and no unit is lost', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 9, num: 100 });
+    const orders = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const { token } = await userWithCart(9, 1);
+        return { token, ...(await as(token).post('/o/v1/orders').send(form).expect(200)).body };
+      }),
+    );
+    // Each order gets a payment and a cancel at the same moment; the timeout joins in too.
+    const results = await Promise.all(
+      orders.map(async (o, i) => {
+        await sleep(i % 2 === 0 ? 0 : 950);
+        const [paid, cancelled] = await Promise.allSettled([
+          stack.srv.order.UpdateOrderStatus({ orderSn: o.order_sn, status: 'TRADE_SUCCESS', payTime: 1_800_000_000 }),
+          as(o.token).delete(`/o/v1/orders/${o.id}`),
+        ]);
+        return { paid, cancelled };
+      }),
+    );
+    await sleep(1300);
+    const final = await Promise.all(orders.map(async (o) => (await as(o.token).get(`/o/v1/orders/${o.id}`)).body.status));
+    for (const [i, status] of final.entries()) {
+      expect(['TRADE_SUCCESS', 'TRADE_CLOSED']).toContain(status);
+      const { paid, cancelled } = results[i]!;
+      if (status === 'TRADE_SUCCESS') expect(cancelled.status === 'fulfilled' ? cancelled.value.status : 0).not.toBe(200);
+      if (status === 'TRADE_CLOSED') expect(paid.status).toBe('rejected');
+    }
+    const left = await waitFor(
+      () => stockOf(9),
+      (n) => n === 100 - final.filter((s) => s === 'TRADE_SUCCESS').length,
+    );
+    expect(left + (await unitsHeld(9))).toBe(100);
+  });
+});
+
+describe('cancel when inventory is away', () => {
+  it('when inventory is down at cancel time then the order closes now and the stock comes back once inventory returns', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 10, num: 7 });
+    const { token } = await userWithCart(10, 2);
+    const second = (await as(token).post('/o/v1/orders').send(form).expect(200)).body;
+    expect(await stockOf(10)).toBe(5);
+
+    await stack.srvs.inventory.stop();
+    const res = await as(token).delete(`/o/v1/orders/${second.id}`);
+    expect(res.status).toBe(200);
+    expect((await as(token).get(`/o/v1/orders/${second.id}`)).body.status).toBe('TRADE_CLOSED');
+    const pending = await stack.query<{ topic: string }>('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [second.order_sn]);
+    expect(pending).toEqual([{ topic: 'stock.reback' }]);
+
+    stack.srvs.inventory = await startInventorySrv(
+      parseConfig(inventorySrvSchema, { ...stack.storage, INVENTORY_SRV: stack.targets.inventory, LOG_LEVEL: 'silent' }),
+      { logger: silentLogger },
+    );
+    expect(await waitFor(() => stockOf(10), (n) => n === 7, 15_000)).toBe(7);
+    expect(await waitFor(() => stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [second.order_sn]), (r) => r.length === 0)).toEqual([]);
+  }, 30_000);
+});
