@@ -38,6 +38,14 @@ export interface RpcContext {
 
 type UnaryFn<Req, Res> = (request: Req, ctx: RpcContext) => Promise<Res>;
 
+/**
+ * Failure injection for tests (never configured in production): for an RPC name, answer UNAVAILABLE
+ * `before` the handler runs, or `after` it ran (the work is done but the answer is lost).
+ */
+export type RpcFaults = (rpc: string) => 'before' | 'after' | undefined;
+
+const INJECTED = { code: grpc.status.UNAVAILABLE, details: 'injected failure' };
+
 /** Handlers for a service definition, written as async functions of (request, ctx). */
 export type AsyncHandlers<D> = {
   [K in keyof D]: D[K] extends { requestDeserialize: (b: Buffer) => infer Req; responseSerialize: (r: infer Res) => Buffer }
@@ -50,8 +58,15 @@ function metadataValue(md: grpc.Metadata, key: string): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
-function toUnaryHandler(name: string, fn: UnaryFn<unknown, unknown>, logger: Logger): grpc.handleUnaryCall<unknown, unknown> {
+function toUnaryHandler(
+  name: string,
+  fn: UnaryFn<unknown, unknown>,
+  logger: Logger,
+  faults: RpcFaults | undefined,
+): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
+    const fault = faults?.(name);
+    if (fault === 'before') return callback(INJECTED);
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
     const rawDeadline = call.getDeadline();
@@ -69,6 +84,7 @@ function toUnaryHandler(name: string, fn: UnaryFn<unknown, unknown>, logger: Log
     };
     fn(call.request, ctx).then(
       (response) => {
+        if (fault === 'after') return callback(INJECTED);
         if (responseMetadata) call.sendMetadata(responseMetadata);
         callback(null, response);
       },
@@ -106,11 +122,12 @@ export async function startGrpcServer<D extends grpc.ServiceDefinition>(options:
   handlers: AsyncHandlers<D>;
   address: string;
   logger: Logger;
+  faults?: RpcFaults | undefined;
 }): Promise<RunningServer> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, fn] of Object.entries(options.handlers as Record<string, UnaryFn<unknown, unknown>>)) {
-    implementation[name] = toUnaryHandler(name, fn, options.logger);
+    implementation[name] = toUnaryHandler(name, fn, options.logger, options.faults);
   }
   server.addService(options.service, implementation);
   const port = await new Promise<number>((resolve, reject) =>

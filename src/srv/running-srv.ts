@@ -5,7 +5,7 @@ import type { Migration } from 'kysely';
 import type { Logger } from '../../global/logger';
 import type { SrvName } from '../../global/srv-conn';
 import { migrate, openDatabase, type Database, type StorageConfig } from './database';
-import { startGrpcServer, type AsyncHandlers, type RunningServer } from './grpc-server';
+import { startGrpcServer, type AsyncHandlers, type RpcFaults, type RunningServer } from './grpc-server';
 
 /** A started srv: where it listens, and how to stop it (gRPC drain, then the database). */
 export interface RunningSrv {
@@ -26,6 +26,8 @@ export interface SrvDefinition<Schema, D extends grpc.ServiceDefinition> {
   handlers: (database: Database<Schema>) => AsyncHandlers<D>;
   /** After the server drained, before the database closes (e.g. close client channels). */
   release?: () => void | Promise<void>;
+  /** Tests only: injected RPC failures. */
+  faults?: RpcFaults | undefined;
 }
 
 export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: SrvDefinition<Schema, D>): Promise<RunningSrv> {
@@ -34,7 +36,13 @@ export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: Sr
   try {
     await migrate(database, def.name, def.migrations);
     await def.prepare?.(database);
-    server = await startGrpcServer({ service: def.service, handlers: def.handlers(database), address: def.address, logger: def.logger });
+    server = await startGrpcServer({
+      service: def.service,
+      handlers: def.handlers(database),
+      address: def.address,
+      logger: def.logger,
+      faults: def.faults,
+    });
   } catch (err) {
     await def.release?.();
     await database.close();

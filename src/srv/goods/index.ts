@@ -3,6 +3,7 @@ import type { GoodsSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import type { Database } from '../database';
+import type { RpcFaults } from '../grpc-server';
 import { startSrv, type RunningSrv } from '../running-srv';
 import { migrations, type GoodsSchema } from './schema';
 import { seedDemoGoods } from './seed';
@@ -15,9 +16,11 @@ export interface GoodsSrvOptions {
   logger: Logger;
   /** Insert the demo catalogue (goods 1..20) when the goods table is empty. */
   seedDemo?: boolean;
+  /** Tests only: injected RPC failures (see RpcFaults). */
+  faults?: RpcFaults | undefined;
 }
 
-export function startGoodsSrv(config: GoodsSrvConfig, { logger, seedDemo }: GoodsSrvOptions): Promise<RunningSrv> {
+export function startGoodsSrv(config: GoodsSrvConfig, { logger, seedDemo, faults }: GoodsSrvOptions): Promise<RunningSrv> {
   return startSrv({
     name: 'goods',
     storage: config,
@@ -31,5 +34,6 @@ export function startGoodsSrv(config: GoodsSrvConfig, { logger, seedDemo }: Good
       if (seeded > 0) logger.info({ goods: seeded }, 'seeded the demo catalogue');
     },
     handlers: ({ db }) => createGoodsService(db),
+    faults,
   });
 }

@@ -3,6 +3,7 @@ import type { InventorySrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import type { Database } from '../database';
+import type { RpcFaults } from '../grpc-server';
 import { startSrv, type RunningSrv } from '../running-srv';
 import { migrations, type InventorySchema } from './schema';
 import { DEMO_STOCK, seedDemoInventory } from './seed';
@@ -15,9 +16,11 @@ export interface InventorySrvOptions {
   logger: Logger;
   /** Insert the demo stock (goods 1..20, 100 each) when the inventory table is empty. */
   seedDemo?: boolean;
+  /** Tests only: injected RPC failures (see RpcFaults). */
+  faults?: RpcFaults | undefined;
 }
 
-export function startInventorySrv(config: InventorySrvConfig, { logger, seedDemo }: InventorySrvOptions): Promise<RunningSrv> {
+export function startInventorySrv(config: InventorySrvConfig, { logger, seedDemo, faults }: InventorySrvOptions): Promise<RunningSrv> {
   return startSrv({
     name: 'inventory',
     storage: config,
@@ -31,5 +34,6 @@ export function startInventorySrv(config: InventorySrvConfig, { logger, seedDemo
       if (seeded > 0) logger.info({ goods: seeded, stock: DEMO_STOCK }, 'seeded the demo stock');
     },
     handlers: ({ db, dialect }) => createInventoryService({ db, dialect, logger }),
+    faults,
   });
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import { createSrvClient } from '../../../global/srv-conn';
 import type { Database } from '../database';
+import type { RpcFaults } from '../grpc-server';
 import { startSrv, type RunningSrv } from '../running-srv';
 import type { OrderSrvContext } from './context';
 import { crashAt, noFaults } from './faults';
@@ -17,13 +18,15 @@ export interface OrderSrvOptions {
   logger: Logger;
   /** 0..999, distinct per running instance; random when absent. */
   orderSnNode?: number | undefined;
+  /** Tests only: injected RPC failures (see RpcFaults). */
+  faults?: RpcFaults | undefined;
 }
 
 export interface RunningOrderSrv extends RunningSrv {
   relay: Relay;
 }
 
-export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNode }: OrderSrvOptions): Promise<RunningOrderSrv> {
+export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNode, faults }: OrderSrvOptions): Promise<RunningOrderSrv> {
   const clientOptions = { deadlineMs: config.GRPC_DEADLINE_MS };
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);
@@ -51,6 +54,7 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
       relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS });
       return createOrderService(ctx, relay);
     },
+    faults,
     async release() {
       await relay?.stop();
       goods.close();
