@@ -62,6 +62,8 @@ export const orderSrvSchema = z.object({
   RELAY_INTERVAL_MS: int(10, 600_000).default(1000),
   /** An order attempt still open after this long is given up and its stock returned (well above any deadline). */
   ATTEMPT_RECOVER_SECONDS: int(1, 86_400).default(60),
+  /** How long a relay's claim on a message keeps other relays off it (a crashed relay's claim lapses after this). */
+  RELAY_LEASE_SECONDS: int(1, 3600).default(30),
   /** Testing aid: SIGKILL the srv at this step (see src/srv/order/faults.ts). Never set in production. */
   ORDER_SRV_CRASH_AT: z.enum(CRASH_POINTS).optional(),
 });

@@ -85,6 +85,8 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
+  // A restarted srv is found again within seconds, not after grpc's default two-minute backoff cap.
+  'grpc.max_reconnect_backoff_ms': 5_000,
 };
 
 export interface SrvClient<N extends SrvName> {

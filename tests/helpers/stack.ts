@@ -102,7 +102,8 @@ export interface Stack extends Gateway {
   stop(): Promise<void>;
 }
 
-async function queryStore<Row>(storage: Env, srv: SrvName, sql: string, params: unknown[]): Promise<Row[]> {
+/** Plain SQL against a srv's store given by its storage settings. */
+export async function queryStore<Row>(storage: Env, srv: SrvName, sql: string, params: unknown[]): Promise<Row[]> {
   if (storage.DATABASE_URL) {
     const conn = await createConnection({ uri: storage.DATABASE_URL });
     try {

@@ -51,7 +51,7 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
         orderTimeoutMs: config.ORDER_TIMEOUT_SECONDS * 1000,
         attemptRecoverMs: config.ATTEMPT_RECOVER_SECONDS * 1000,
       };
-      relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS });
+      relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS, leaseMs: config.RELAY_LEASE_SECONDS * 1000 });
       return createOrderService(ctx, relay);
     },
     faults,

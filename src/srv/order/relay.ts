@@ -45,7 +45,7 @@ export function backoffMs(attempts: number): number {
 export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay {
   const { db, logger } = ctx;
   const batch = options.batch ?? 50;
-  const leaseMs = options.leaseMs ?? Math.max(30_000, ctx.deadlineMs * 3);
+  const leaseMs = options.leaseMs ?? 30_000;
   const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, failures: 0 };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

@@ -1,0 +1,572 @@
+// `npm run bench:orders`: order creation through the real gateway (HTTP) over the real goods, inventory and
+// order srvs, on SQLite and on MariaDB, with the correctness counters of the same run (issue 3, item 9).
+//
+// Per store, the whole system runs in this process as `npm start` runs it (three gRPC srvs on 127.0.0.1 port 0,
+// the gateway app on an http.Server on port 0), on SQLite files in a temp dir or a throwaway MariaDB database.
+// The load generator (autocannon) runs in a worker thread so it does not share the measured event loop.
+// For every store × scenario × concurrency: N fresh users each get one checked cart row (not measured), then
+// N POST /o/v1/orders are sent, each with its own user's token and Idempotency-Key. Afterwards the stores are
+// read directly: oversold units, duplicate orders and lost units, once compensations have settled.
+//
+// Settings (environment, all optional):
+//   BENCH_STORES=sqlite,mariadb   BENCH_SCENARIOS=hot,spread (also: scarce)   BENCH_CONCURRENCY=1,8,32,64
+//   BENCH_ORDERS=400 (orders per run)   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306   BENCH_SETTLE_MS=15000
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import SQLite from 'better-sqlite3';
+import { createConnection, createPool, type Pool } from 'mysql2/promise';
+import { gatewaySchema, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, type Env } from '../../global/config';
+import { silentLogger } from '../../global/logger';
+import { TRADE_FINISHED, TRADE_SUCCESS, WAIT_BUYER_PAY } from '../../global/order-status';
+import { createSrvConn, type SrvConn, type SrvName } from '../../global/srv-conn';
+import { signToken } from '../../middlewares/auth';
+import { createAlipay } from '../alipay';
+import { createApp } from '../app';
+import { closeHttpServer } from '../gateway';
+import { startGoodsSrv } from '../srv/goods';
+import { startInventorySrv } from '../srv/inventory';
+import { startOrderSrv } from '../srv/order';
+import type { RunningSrv } from '../srv/running-srv';
+import type { LoadJob, LoadResult } from './load-worker';
+
+type StoreKind = 'sqlite' | 'mariadb';
+type Scenario = 'hot' | 'spread' | 'scarce';
+
+const GOODS_IDS = Array.from({ length: 20 }, (_, i) => i + 1);
+const HOT_GOODS = 1;
+/** Statuses whose units left inventory for good (an order that is open or paid). */
+const LIVE_STATUSES = [WAIT_BUYER_PAY, 'paying', TRADE_SUCCESS, TRADE_FINISHED];
+/** DTM's published figure for its barrier on MySQL (4 cores, 8 GB): the bar issue 3 sets. */
+const DTM_BARRIER_TPS = 531;
+const DTM_CORES = 4;
+const ORDER_FORM = { address: '北京市朝阳区望京SOHO T1', name: '压测', mobile: '13800138000', post: '请尽快发货' };
+
+// ---------------------------------------------------------------------------------------------- settings
+
+interface Settings {
+  stores: StoreKind[];
+  scenarios: Scenario[];
+  concurrency: number[];
+  orders: number;
+  mysqlUrl: string;
+  settleMs: number;
+}
+
+function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const list = (name: string, fallback: string) =>
+    (env[name] || fallback)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const positive = (name: string, value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must list positive integers`);
+    return n;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], value: string): T => {
+    if (!(allowed as readonly string[]).includes(value)) throw new Error(`${name}: ${value} is not one of ${allowed.join(', ')}`);
+    return value as T;
+  };
+  return {
+    stores: list('BENCH_STORES', 'sqlite,mariadb').map((s) => oneOf('BENCH_STORES', ['sqlite', 'mariadb'] as const, s)),
+    scenarios: list('BENCH_SCENARIOS', 'hot,spread').map((s) => oneOf('BENCH_SCENARIOS', ['hot', 'spread', 'scarce'] as const, s)),
+    concurrency: list('BENCH_CONCURRENCY', '1,8,32,64').map((s) => positive('BENCH_CONCURRENCY', s)),
+    orders: positive('BENCH_ORDERS', env.BENCH_ORDERS || '400'),
+    mysqlUrl: (env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, ''),
+    settleMs: positive('BENCH_SETTLE_MS', env.BENCH_SETTLE_MS || '15000'),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- the system
+
+interface Storage {
+  env: { DATA_DIR: string; DATABASE_URL?: string };
+  /** Plain SQL against a srv's own store, for reading counters. */
+  all<Row>(srv: SrvName, sql: string, params?: unknown[]): Promise<Row[]>;
+  cleanup(): Promise<void>;
+}
+
+async function createStorage(kind: StoreKind, mysqlUrl: string): Promise<Storage | { skipped: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `order-web-bench-${kind}-`));
+  const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
+
+  if (kind === 'sqlite') {
+    const files = new Map<SrvName, SQLite.Database>();
+    const fileOf = (srv: SrvName) => {
+      let file = files.get(srv);
+      if (!file) {
+        file = new SQLite(path.join(dataDir, `${srv}.db`), { readonly: true });
+        files.set(srv, file);
+      }
+      return file;
+    };
+    return {
+      env: { DATA_DIR: dataDir },
+      all: async <Row>(srv: SrvName, sql: string, params: unknown[] = []) => fileOf(srv).prepare(sql).all(...params) as Row[],
+      async cleanup() {
+        for (const file of files.values()) file.close();
+        removeDir();
+      },
+    };
+  }
+
+  let admin;
+  try {
+    admin = await createConnection({ uri: mysqlUrl, connectTimeout: 2000 });
+  } catch (err) {
+    removeDir();
+    return { skipped: `MariaDB not reachable at ${redactUrl(mysqlUrl)} (${(err as Error).message}); set BENCH_MYSQL_URL to run it` };
+  }
+  const database = `order_web_bench_${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    await admin.query(`CREATE DATABASE \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  } finally {
+    await admin.end();
+  }
+  const url = `${mysqlUrl}/${database}`;
+  let pool: Pool | undefined;
+  return {
+    env: { DATA_DIR: dataDir, DATABASE_URL: url },
+    async all<Row>(_srv: SrvName, sql: string, params: unknown[] = []) {
+      pool ??= createPool({ uri: url, connectionLimit: 2 });
+      const [rows] = await pool.query(sql, params);
+      return rows as Row[];
+    },
+    async cleanup() {
+      await pool?.end();
+      const conn = await createConnection({ uri: mysqlUrl });
+      try {
+        await conn.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      } finally {
+        await conn.end();
+      }
+      removeDir();
+    },
+  };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function rsaPair() {
+  const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+interface System {
+  url: string;
+  srv: SrvConn;
+  storage: Storage;
+  token(userId: number): string;
+  stop(): Promise<void>;
+}
+
+/** The three srvs and the gateway, started as `npm start` starts them, on the given storage. */
+async function startSystem(storage: Storage): Promise<System> {
+  const base: Env = { ...storage.env, LOG_LEVEL: 'silent' };
+  const started: RunningSrv[] = [];
+  try {
+    const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), {
+      logger: silentLogger,
+      seedDemo: true,
+    });
+    started.push(goods);
+    const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...base, INVENTORY_SRV: '127.0.0.1:0' }), {
+      logger: silentLogger,
+      seedDemo: true,
+    });
+    started.push(inventory);
+    const order = await startOrderSrv(
+      parseConfig(orderSrvSchema, {
+        ...base,
+        ORDER_SRV: '127.0.0.1:0',
+        GOODS_SRV: goods.address,
+        INVENTORY_SRV: inventory.address,
+        // Compensations are delivered soon, and an abandoned attempt is recovered well within the settle wait
+        // (still twice the default deadline, so no attempt is taken over while its request may be running).
+        RELAY_INTERVAL_MS: '200',
+        ATTEMPT_RECOVER_SECONDS: '10',
+      }),
+      { logger: silentLogger },
+    );
+    started.unshift(order);
+
+    const app = rsaPair();
+    const alipay = rsaPair();
+    const config = parseConfig(gatewaySchema, {
+      JWT_KEY: crypto.randomBytes(24).toString('hex'),
+      GOODS_SRV: goods.address,
+      INVENTORY_SRV: inventory.address,
+      ORDER_SRV: order.address,
+      ALIPAY_APP_ID: '2021000000000000',
+      ALIPAY_PRIVATE_KEY: app.privateKey,
+      ALIPAY_PUBLIC_KEY: alipay.publicKey,
+      ALIPAY_GATEWAY: 'http://127.0.0.1:9/gateway.do',
+      ALIPAY_NOTIFY_URL: 'http://127.0.0.1:8023/o/v1/pay/alipay/notify',
+      ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/pay/return',
+    });
+    const srv = createSrvConn(
+      { goods: goods.address, inventory: inventory.address, order: order.address },
+      { deadlineMs: config.GRPC_DEADLINE_MS },
+    );
+    const server = http.createServer(
+      createApp({ srv, alipay: createAlipay(config), logger: silentLogger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      srv,
+      storage,
+      token: (userId) => signToken(config.JWT_KEY, { userId, nickName: `bench${userId}` }),
+      async stop() {
+        await closeHttpServer(server, 2000);
+        srv.close();
+        for (const s of started) await s.stop();
+      },
+    };
+  } catch (err) {
+    for (const s of started) await s.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- one run
+
+interface RunPlan {
+  store: StoreKind;
+  scenario: Scenario;
+  concurrency: number;
+  orders: number;
+  /** Users firstUser .. firstUser + orders - 1 belong to this run only. */
+  firstUser: number;
+}
+
+interface Counters {
+  /** Orders (open or paid) of this run's users. */
+  orders: number;
+  /** Units sold beyond the initial stock, plus the sum of any negative stock. */
+  oversold: number;
+  /** Orders beyond the first per user, plus orders beyond the first per (user, Idempotency-Key). */
+  duplicates: number;
+  /** initial − left − units in open and paid orders, summed over goods (negative: stock appeared). */
+  lost: number;
+  /** 2xx answers for which no order exists (a promise the stores do not keep). */
+  ackedWithoutOrder: number;
+  /** Users with neither an order nor their cart row left (the cart was consumed without an order). */
+  cartsVanished: number;
+  /** Open attempts and stock-return messages still pending when counting (0 once settled). */
+  pending: number;
+  settleMs: number;
+}
+
+interface RunReport extends RunPlan {
+  load: LoadResult;
+  counters: Counters;
+}
+
+function initialStock(scenario: Scenario, orders: number): Map<number, number> {
+  switch (scenario) {
+    case 'hot':
+      return new Map([[HOT_GOODS, orders * 2]]);
+    case 'spread':
+      return new Map(GOODS_IDS.map((id) => [id, orders]));
+    case 'scarce':
+      // Half the buyers get the goods: the oversold counter under real contention.
+      return new Map([[HOT_GOODS, Math.floor(orders / 2)]]);
+  }
+}
+
+function goodsFor(scenario: Scenario): () => number {
+  if (scenario === 'spread') return () => GOODS_IDS[crypto.randomInt(GOODS_IDS.length)]!;
+  return () => HOT_GOODS;
+}
+
+async function inBatches<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += width) await Promise.all(items.slice(i, i + width).map(work));
+}
+
+async function readStock(storage: Storage): Promise<Map<number, number>> {
+  const rows = await storage.all<{ goods_id: number; stocks: number | string }>('inventory', 'SELECT goods_id, stocks FROM inventory');
+  return new Map(rows.map((r) => [Number(r.goods_id), Number(r.stocks)]));
+}
+
+async function pendingWork(storage: Storage): Promise<number> {
+  const [attempts] = await storage.all<{ n: number | string }>('order', 'SELECT COUNT(*) AS n FROM order_attempt');
+  const [rebacks] = await storage.all<{ n: number | string }>('order', "SELECT COUNT(*) AS n FROM outbox WHERE topic = 'stock.reback'");
+  return Number(attempts?.n ?? 0) + Number(rebacks?.n ?? 0);
+}
+
+/** Waits until no order attempt is open and no stock return is queued (or settleMs passed); returns how long it took. */
+async function settle(storage: Storage, settleMs: number): Promise<{ pending: number; waitedMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const pending = await pendingWork(storage);
+    if (pending === 0 || Date.now() - started >= settleMs) return { pending, waitedMs: Date.now() - started };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function runLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'load-worker.js'), { workerData: job });
+    worker.once('message', (message: { ok: true; result: LoadResult } | { ok: false; error: string }) => {
+      if (message.ok) resolve(message.result);
+      else reject(new Error(`load generator failed: ${message.error}`));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
+    });
+  });
+}
+
+async function count(system: System, plan: RunPlan, initial: Map<number, number>, load: LoadResult, settleMs: number): Promise<Counters> {
+  const { storage } = system;
+  const lastUser = plan.firstUser + plan.orders - 1;
+  const settled = await settle(storage, settleMs);
+  const placeholders = LIVE_STATUSES.map(() => '?').join(', ');
+
+  const orders = await storage.all<{ user_id: number; idempotency_key: string | null; status: string }>(
+    'order',
+    'SELECT user_id, idempotency_key, status FROM order_info WHERE user_id BETWEEN ? AND ?',
+    [plan.firstUser, lastUser],
+  );
+  const live = orders.filter((o) => LIVE_STATUSES.includes(o.status));
+  const perUser = new Map<number, number>();
+  const perKey = new Map<string, number>();
+  for (const o of live) {
+    perUser.set(Number(o.user_id), (perUser.get(Number(o.user_id)) ?? 0) + 1);
+    if (o.idempotency_key !== null) {
+      const k = `${o.user_id}\n${o.idempotency_key}`;
+      perKey.set(k, (perKey.get(k) ?? 0) + 1);
+    }
+  }
+  const extra = (m: Map<unknown, number>) => [...m.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+
+  const units = await storage.all<{ goods_id: number; units: number | string }>(
+    'order',
+    `SELECT g.goods_id, SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
+      WHERE o.user_id BETWEEN ? AND ? AND o.status IN (${placeholders}) GROUP BY g.goods_id`,
+    [plan.firstUser, lastUser, ...LIVE_STATUSES],
+  );
+  const sold = new Map(units.map((u) => [Number(u.goods_id), Number(u.units)]));
+  const left = await readStock(storage);
+  let oversold = 0;
+  let lost = 0;
+  for (const [goodsId, stock] of left) {
+    if (stock < 0) oversold += -stock;
+    const start = initial.get(goodsId);
+    if (start === undefined) continue;
+    const out = sold.get(goodsId) ?? 0;
+    oversold += Math.max(0, out - start);
+    lost += start - stock - out;
+  }
+  for (const goodsId of sold.keys()) if (!initial.has(goodsId)) oversold += sold.get(goodsId) ?? 0; // sold goods we never stocked
+
+  const [carts] = await storage.all<{ n: number | string }>(
+    'order',
+    'SELECT COUNT(DISTINCT user_id) AS n FROM shopping_cart WHERE user_id BETWEEN ? AND ?',
+    [plan.firstUser, lastUser],
+  );
+  const ok = Object.entries(load.statuses).reduce((sum, [status, n]) => (status.startsWith('2') ? sum + n : sum), 0);
+  return {
+    orders: live.length,
+    oversold,
+    duplicates: extra(perUser) + extra(perKey),
+    lost,
+    ackedWithoutOrder: Math.max(0, ok - perUser.size),
+    cartsVanished: Math.max(0, plan.orders - perUser.size - Number(carts?.n ?? 0)),
+    pending: settled.pending,
+    settleMs: settled.waitedMs,
+  };
+}
+
+async function runOne(system: System, plan: RunPlan, settleMs: number): Promise<RunReport> {
+  // Arrange (not measured): stock for this run, and one checked cart row per fresh user.
+  const stock = initialStock(plan.scenario, plan.orders);
+  for (const [goodsId, num] of stock) await system.srv.inventory.SetInv({ goodsId, num });
+  const initial = await readStock(system.storage);
+  const pickGoods = goodsFor(plan.scenario);
+  const users = Array.from({ length: plan.orders }, (_, i) => plan.firstUser + i);
+  await inBatches(users, 32, (userId) => system.srv.order.CreateCartItem({ userId, goodsId: pickGoods(), nums: 1, checked: true }));
+  const tokens = users.map((userId) => system.token(userId));
+
+  const load = await runLoad({
+    url: system.url,
+    tokens,
+    keyPrefix: `bench-${plan.firstUser}-`,
+    body: JSON.stringify(ORDER_FORM),
+    connections: Math.min(plan.concurrency, plan.orders),
+    timeoutSeconds: 30,
+  });
+  const counters = await count(system, plan, initial, load, settleMs);
+  return { ...plan, load, counters };
+}
+
+// ---------------------------------------------------------------------------------------------- output
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+interface Row {
+  cells: string[];
+  flagged: boolean;
+}
+
+function rowOf(r: RunReport): Row {
+  const ok = r.load.okLatenciesMs.length;
+  const latencies = [...r.load.okLatenciesMs].sort((a, b) => a - b);
+  const non2xx = Object.entries(r.load.statuses)
+    .filter(([status]) => !status.startsWith('2'))
+    .map(([status, n]) => `${n}×${status}`)
+    .join(' ');
+  const noAnswer = r.load.errors > 0 ? ` ${r.load.errors}×err` : '';
+  const c = r.counters;
+  const flagged = c.oversold !== 0 || c.duplicates !== 0 || c.lost !== 0 || c.ackedWithoutOrder !== 0 || c.cartsVanished !== 0 || c.pending !== 0;
+  const expected = r.scenario === 'scarce' ? Math.min(r.orders, initialStock('scarce', r.orders).get(HOT_GOODS) ?? 0) : r.orders;
+  return {
+    flagged,
+    cells: [
+      r.store,
+      r.scenario,
+      String(r.concurrency),
+      `${ok}/${r.orders}`,
+      ((ok / r.load.wallMs) * 1000).toFixed(0),
+      percentile(latencies, 50).toFixed(1),
+      percentile(latencies, 99).toFixed(1),
+      `${r.orders - ok}${non2xx || noAnswer ? ` (${(non2xx + noAnswer).trim()})` : ''}`,
+      `${c.orders}${c.orders === expected ? '' : ` (want ${expected})`}`,
+      String(c.oversold),
+      String(c.duplicates),
+      String(c.lost),
+      String(c.ackedWithoutOrder + c.cartsVanished),
+      `${c.pending}${c.settleMs > 150 ? ` (${(c.settleMs / 1000).toFixed(1)}s)` : ''}`,
+      flagged ? 'CHECK' : 'ok',
+    ],
+  };
+}
+
+const HEADER = ['store', 'scenario', 'conc', '2xx', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'orders', 'oversold', 'dup', 'lost', 'orphan', 'pending', 'consistent'];
+
+function table(rows: string[][]): string {
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const out = (text = '') => process.stdout.write(`${text}\n`);
+
+function machineFacts(): string {
+  const cpus = os.cpus();
+  const model = cpus[0]?.model.trim() ?? 'unknown CPU';
+  const sqliteVersion = (() => {
+    const db = new SQLite(':memory:');
+    try {
+      return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    } finally {
+      db.close();
+    }
+  })();
+  return [
+    `machine: ${cpus.length} cores (${model}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, ${os.platform()} ${os.release()}`,
+    `node ${process.version}; SQLite ${sqliteVersion} (better-sqlite3, WAL); gateway + 3 srvs in one process, load generator in a worker thread`,
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const settings = readSettings(process.env);
+  out('order-web bench: POST /o/v1/orders through the gateway over the goods, inventory and order srvs');
+  out(machineFacts());
+  out(
+    `runs: stores ${settings.stores.join(',')} × scenarios ${settings.scenarios.join(',')} × concurrency ${settings.concurrency.join(',')}, ` +
+      `${settings.orders} orders each (hot: all buy goods ${HOT_GOODS}, stock ${settings.orders * 2}; spread: goods 1..20 at random, ` +
+      `stock ${settings.orders} each; scarce: goods ${HOT_GOODS} with stock ${Math.floor(settings.orders / 2)})`,
+  );
+  out();
+
+  const reports: RunReport[] = [];
+  const skipped: string[] = [];
+  let nextUser = 1_000_000;
+  for (const store of settings.stores) {
+    const storage = await createStorage(store, settings.mysqlUrl);
+    if ('skipped' in storage) {
+      skipped.push(`${store}: skipped: ${storage.skipped}`);
+      out(`${store}: skipped: ${storage.skipped}`);
+      continue;
+    }
+    let system: System | undefined;
+    try {
+      system = await startSystem(storage);
+      if (store === 'mariadb') {
+        const [v] = await storage.all<{ v: string }>('order', 'SELECT VERSION() AS v');
+        out(`mariadb: server ${v?.v ?? '?'}, throwaway database, READ COMMITTED, pool of 10 per srv`);
+      }
+      // Warm-up (not reported): connects every gRPC channel and lets the JIT see the hot paths.
+      await runOne(system, { store, scenario: 'spread', concurrency: 8, orders: 100, firstUser: nextUser }, settings.settleMs);
+      nextUser += 100;
+      for (const scenario of settings.scenarios) {
+        for (const concurrency of settings.concurrency) {
+          const report = await runOne(system, { store, scenario, concurrency, orders: settings.orders, firstUser: nextUser }, settings.settleMs);
+          nextUser += settings.orders;
+          reports.push(report);
+          const { cells } = rowOf(report);
+          out(`  done ${cells.slice(0, 3).join(' ')}: ${cells[4]} orders/s, p50 ${cells[5]} ms, p99 ${cells[6]} ms, consistent: ${cells[14]}`);
+        }
+      }
+    } finally {
+      await system?.stop();
+      await storage.cleanup();
+    }
+  }
+
+  const rows = reports.map(rowOf);
+  out();
+  out(table(rows.map((r) => r.cells)));
+  out();
+  out('orders/s = 2xx answers / wall time of the run; p50/p99 over 2xx answers. orders = open or paid orders of the run\'s users in');
+  out('the order store. oversold = units sold beyond the initial stock + any negative stock. dup = orders beyond one per user and per');
+  out('(user, Idempotency-Key). lost = initial stock − stock left − units in open and paid orders, after compensations settled (pending');
+  out('= open attempts + queued stock returns still there when counted). orphan = 2xx without an order + carts consumed without an order.');
+  for (const s of skipped) out(s);
+  out();
+
+  const best = new Map<StoreKind, number>();
+  for (const r of reports) {
+    const rate = (r.load.okLatenciesMs.length / r.load.wallMs) * 1000;
+    best.set(r.store, Math.max(best.get(r.store) ?? 0, rate));
+  }
+  const cores = os.cpus().length;
+  out(`bar: DTM's published ${DTM_BARRIER_TPS} transactions/s with its barrier on MySQL (${DTM_CORES} cores, 8 GB) ≈ ${(DTM_BARRIER_TPS / DTM_CORES).toFixed(0)}/s per core; here ${cores} cores.`);
+  for (const [store, rate] of best) {
+    out(
+      `  best ${store}: ${rate.toFixed(0)} orders/s = ${((rate / DTM_BARRIER_TPS) * 100).toFixed(0)}% of the bar, ` +
+        `${(rate / cores).toFixed(0)}/s per core = ${((rate / cores / (DTM_BARRIER_TPS / DTM_CORES)) * 100).toFixed(0)}% per core`,
+    );
+  }
+  const inconsistent = rows.filter((r) => r.flagged).length;
+  out(inconsistent === 0 ? 'correctness: every run consistent (0 oversold, 0 duplicate, 0 lost, 0 orphan, nothing pending).' : `correctness: ${inconsistent} run(s) flagged CHECK above.`);
+  if (inconsistent > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,218 @@
+// The order srv as a real child process, killed with SIGKILL at each step of CreateOrder and of the
+// relay, then started again on the same store. After recovery the invariant holds:
+//   initial stock = stock left + units in unpaid and paid orders,
+// no attempt or outbox row is left behind, and a retry with the same Idempotency-Key is consistent.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goodsSrvSchema, inventorySrvSchema, parseConfig } from '../../global/config';
+import { silentLogger } from '../../global/logger';
+import { signToken } from '../../middlewares/auth';
+import { startGoodsSrv } from '../../src/srv/goods';
+import { startInventorySrv } from '../../src/srv/inventory';
+import type { CrashPoint } from '../../src/srv/order/faults';
+import type { RunningSrv } from '../../src/srv/running-srv';
+import { createTestStore, type TestStore } from '../helpers/grpc';
+import { api } from '../helpers/http';
+import { ensureBuilt, freePort, startMain, type MainProcess } from '../helpers/process';
+import { buildGateway, queryStore, TEST_JWT_KEY, TEST_STORE, type Gateway } from '../helpers/stack';
+
+const GOODS = 5;
+const INITIAL = 40;
+const form = { address: '成都市武侯区', name: '孙七', mobile: '13500135000', post: '工作日送' };
+
+let store: TestStore;
+let goods: RunningSrv;
+let inventory: RunningSrv;
+let gateway: Gateway;
+let orderAddress: string;
+let order: MainProcess | undefined;
+let nextUser = 70_000;
+
+beforeAll(async () => {
+  ensureBuilt();
+  const created = await createTestStore(TEST_STORE, 'crash');
+  if ('skipped' in created) throw new Error(created.skipped);
+  store = created;
+  goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...store.env, GOODS_SRV: '127.0.0.1:0' }), { logger: silentLogger, seedDemo: true });
+  inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...store.env, INVENTORY_SRV: '127.0.0.1:0' }), {
+    logger: silentLogger,
+    seedDemo: true,
+  });
+  orderAddress = `127.0.0.1:${await freePort()}`;
+  gateway = buildGateway({ goods: goods.address, inventory: inventory.address, order: orderAddress }, { GRPC_DEADLINE_MS: '3000' });
+  await gateway.srv.inventory.SetInv({ goodsId: GOODS, num: INITIAL });
+  await startOrder(); // creates the order store's schema
+});
+
+afterAll(async () => {
+  if (order && order.child.exitCode === null) order.child.kill('SIGKILL');
+  gateway?.close();
+  await Promise.all([goods?.stop(), inventory?.stop()]);
+  await store?.cleanup();
+});
+
+const RELAY_POINTS: readonly CrashPoint[] = ['attempt-recovering', 'order-closed', 'stock-returned'];
+
+/** (Re)starts the order srv process on the same address and store, optionally set to crash at a step. */
+async function stopOrder(): Promise<void> {
+  if (order && order.child.exitCode === null) {
+    order.child.kill('SIGTERM');
+    await order.exited;
+  }
+}
+
+async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
+  await stopOrder();
+  order = startMain('src/srv/order/main.js', {
+    ...store.env,
+    LOG_LEVEL: 'info',
+    ORDER_SRV: orderAddress,
+    GOODS_SRV: goods.address,
+    INVENTORY_SRV: inventory.address,
+    GRPC_DEADLINE_MS: '2000',
+    RELAY_INTERVAL_MS: '50',
+    RELAY_LEASE_SECONDS: '1',
+    ATTEMPT_RECOVER_SECONDS: '1',
+    ORDER_TIMEOUT_SECONDS: '3600',
+    ...(crashAt ? { ORDER_SRV_CRASH_AT: crashAt } : {}),
+  });
+  await order.waitForLog((l) => l.msg === 'order srv listening');
+  if (crashAt && RELAY_POINTS.includes(crashAt)) return order; // it is about to die on its own
+  // The gateway's channel may still be backing off from the last crash: wait until it is through.
+  const until = Date.now() + 10_000;
+  while (!(await gateway.srv.order.CartItemList({ id: 1 }).then(() => true, () => Date.now() > until))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return order;
+}
+
+async function killedBySelf(p: MainProcess): Promise<void> {
+  expect(await p.exited).toEqual({ code: null, signal: 'SIGKILL' });
+}
+
+async function newUserWithCart(nums: number) {
+  const userId = nextUser++;
+  const token = signToken(TEST_JWT_KEY, { userId });
+  await api(gateway.app, token).post('/o/v1/shopcarts').send({ goods: GOODS, nums }).expect(200);
+  return { userId, token };
+}
+
+const sql = <Row = Record<string, unknown>>(text: string, params: unknown[] = []) => queryStore<Row>(store.env, 'order', text, params);
+
+interface Books {
+  stockLeft: number;
+  unitsHeld: number;
+  attempts: number;
+  outbox: number;
+}
+
+async function books(): Promise<Books> {
+  const [{ num }, held, attempts, outbox] = await Promise.all([
+    gateway.srv.inventory.InvDetail({ goodsId: GOODS }),
+    sql<{ units: number | string | null }>(
+      `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
+       WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
+      [GOODS],
+    ),
+    sql<{ n: number | string }>('SELECT COUNT(*) AS n FROM order_attempt'),
+    sql<{ n: number | string }>('SELECT COUNT(*) AS n FROM outbox WHERE topic = ?', ['stock.reback']),
+  ]);
+  return { stockLeft: num, unitsHeld: Number(held[0]?.units ?? 0), attempts: Number(attempts[0]?.n), outbox: Number(outbox[0]?.n) };
+}
+
+/** Waits until recovery has run: nothing pending, and the invariant holds. */
+async function settled(): Promise<Books> {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const b = await books().catch(() => undefined);
+    if (b && b.attempts === 0 && b.outbox === 0 && b.stockLeft + b.unitsHeld === INITIAL) return b;
+    if (Date.now() > until) return b ?? (await books());
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe(`SIGKILL during CreateOrder (${TEST_STORE})`, () => {
+  it.each([
+    ['attempt-claimed', false],
+    ['stock-sold', false],
+    ['order-written', false],
+    ['order-committed', true],
+  ] as const)('when the order srv dies at %s then after restart no unit is lost and a retry with the same key is consistent', async (point, orderSurvives) => {
+    const before = await settled();
+    const crashing = await startOrder(point);
+    const { userId, token } = await newUserWithCart(3);
+    const key = `crash-${point}`;
+    const res = await api(gateway.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
+    expect([503, 504]).toContain(res.status);
+    await killedBySelf(crashing);
+
+    await startOrder();
+    const after = await settled();
+    expect(after.stockLeft + after.unitsHeld).toBe(INITIAL);
+    expect(after.attempts).toBe(0);
+    const orders = await sql<{ order_sn: string }>('SELECT order_sn FROM order_info WHERE user_id = ?', [userId]);
+    expect(orders).toHaveLength(orderSurvives ? 1 : 0);
+    expect(after.stockLeft).toBe(before.stockLeft - (orderSurvives ? 3 : 0));
+
+    // The client retries with the same key: the surviving order is replayed, else it is created now.
+    const retry = await api(gateway.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
+    expect(retry.status).toBe(200);
+    expect(retry.headers['idempotent-replayed']).toBe(orderSurvives ? 'true' : undefined);
+    const final = await settled();
+    expect(final.stockLeft).toBe(before.stockLeft - 3);
+    expect(await sql('SELECT id FROM order_info WHERE user_id = ?', [userId])).toHaveLength(1);
+  });
+});
+
+describe(`SIGKILL in the relay (${TEST_STORE})`, () => {
+  it('when the relay dies while recovering an abandoned attempt then the next start finishes the recovery once', async () => {
+    const before = await settled();
+    const crashing = await startOrder('stock-sold');
+    const { token, userId } = await newUserWithCart(2);
+    await api(gateway.app, token).post('/o/v1/orders').send(form);
+    await killedBySelf(crashing);
+    const recovering = await startOrder('attempt-recovering');
+    await killedBySelf(recovering);
+    expect((await books()).stockLeft).toBe(before.stockLeft - 2); // sold, not yet given back
+
+    await startOrder();
+    const after = await settled();
+    expect(after.stockLeft).toBe(before.stockLeft);
+    expect(await sql('SELECT id FROM order_info WHERE user_id = ?', [userId])).toHaveLength(0);
+  });
+
+  it('when the relay dies right after closing an expired order then the stock still comes back, once', async () => {
+    await startOrder();
+    const before = await settled();
+    const { token } = await newUserWithCart(4);
+    const { body } = await api(gateway.app, token).post('/o/v1/orders').send(form).expect(200);
+    expect((await books()).stockLeft).toBe(before.stockLeft - 4);
+    await stopOrder(); // so that only the crashing relay below sees the expiry
+    await sql('UPDATE outbox SET available_at = 0 WHERE order_sn = ?', [body.order_sn]); // expire it now
+
+    const crashing = await startOrder('order-closed');
+    await killedBySelf(crashing);
+    const status = await sql<{ status: string }>('SELECT status FROM order_info WHERE order_sn = ?', [body.order_sn]);
+    expect(status).toEqual([{ status: 'TRADE_CLOSED' }]);
+
+    await startOrder();
+    const after = await settled();
+    expect(after.stockLeft).toBe(before.stockLeft);
+  });
+
+  it('when the relay dies after Reback but before removing its message then redelivery changes nothing', async () => {
+    await startOrder();
+    const before = await settled();
+    const { token } = await newUserWithCart(5);
+    const { body } = await api(gateway.app, token).post('/o/v1/orders').send(form).expect(200);
+    await stopOrder();
+    await sql('UPDATE outbox SET available_at = 0 WHERE order_sn = ?', [body.order_sn]);
+
+    const crashing = await startOrder('stock-returned');
+    await killedBySelf(crashing);
+    expect((await books()).stockLeft).toBe(before.stockLeft); // given back once already
+    await startOrder();
+    const after = await settled();
+    expect(after.stockLeft).toBe(before.stockLeft);
+    expect(after.outbox).toBe(0);
+  });
+});
