@@ -1,7 +1,9 @@
 // CreateOrder, crash-safe and idempotent.
 //
-//   1. claim   an `order_attempt` row (committed), keyed by orderSn and unique per (user, Idempotency-Key)
-//   2. price   the checked cart items from the goods srv (never from the client)
+//   1. claim   an `order_attempt` row (committed), keyed by orderSn and unique per (user, Idempotency-Key),
+//              and reserve the user's checked cart rows for it, so a user's concurrent checkouts never
+//              sell the same cart twice
+//   2. price   the reserved cart items from the goods srv (never from the client)
 //   3. sell    the stock through inventory, keyed by orderSn
 //   4. commit  one local transaction: consume the attempt, remove exactly the bought cart rows, write
 //              the order + goods snapshot, and promise its close at expiry (outbox)
@@ -11,7 +13,7 @@
 // refuses a Sell that arrives later). So stock that left inventory belongs to an order or comes back.
 import crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { yuanToCents } from '../../../global/money';
 import { WAIT_BUYER_PAY } from '../../../global/order-status';
 import { ErrorReason, IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY, SrvCallError } from '../../../global/srv-conn';
@@ -21,7 +23,7 @@ import { inTransaction, isUniqueViolation } from '../database';
 import { RpcError, type RpcContext } from '../grpc-server';
 import { downstream, ownCall, type OrderSrvContext } from './context';
 import { enqueue } from './outbox';
-import type { OrderInfoTable } from './schema';
+import type { OrderAttemptTable, OrderInfoTable, OrderSchema } from './schema';
 
 const PAY_TYPE = 'alipay';
 const IN_FLIGHT_POLL_MS = 25;
@@ -65,6 +67,19 @@ export function requestHash(input: OrderInput): string {
   return crypto.createHash('sha256').update(JSON.stringify([input.address, input.name, input.mobile, input.post])).digest('hex');
 }
 
+/**
+ * Ends an attempt that did not become an order: its cart rows are released (they stay in the cart)
+ * and the attempt row goes, in one transaction. `state` guards against ending one the relay now owns.
+ */
+export async function endAttempt(db: Kysely<OrderSchema>, orderSn: string, state: OrderAttemptTable['state']): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const ended = await tx.deleteFrom('order_attempt').where('order_sn', '=', orderSn).where('state', '=', state).executeTakeFirst();
+    if (Number(ended.numDeletedRows) === 1) {
+      await tx.updateTable('shopping_cart').set({ attempt_sn: null }).where('attempt_sn', '=', orderSn).execute();
+    }
+  });
+}
+
 const keyReused = () =>
   new RpcError(grpc.status.FAILED_PRECONDITION, '该幂等键已用于内容不同的请求', ErrorReason.IdempotencyKeyReused);
 
@@ -85,23 +100,36 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
     return toResponse(row);
   }
 
-  /** Writes the in-flight attempt; false when another request with the same key holds one. */
+  /**
+   * Writes the in-flight attempt and reserves the user's checked, unreserved cart rows for it; false
+   * when another request with the same key holds an attempt. Nothing to reserve: nothing to order.
+   */
   async function claimAttempt(input: OrderInput, orderSn: string, key: string | undefined, hash: string): Promise<boolean> {
-    const now = ctx.now();
     try {
-      await db
-        .insertInto('order_attempt')
-        .values({
-          order_sn: orderSn,
-          user_id: input.userId,
-          idempotency_key: key ?? null,
-          request_hash: hash,
-          state: 'open',
-          recover_at: now + ctx.attemptRecoverMs,
-          lease_until: null,
-          created_at: now,
-        })
-        .execute();
+      await inTransaction(db, async (tx) => {
+        const now = ctx.now();
+        await tx
+          .insertInto('order_attempt')
+          .values({
+            order_sn: orderSn,
+            user_id: input.userId,
+            idempotency_key: key ?? null,
+            request_hash: hash,
+            state: 'open',
+            recover_at: now + ctx.attemptRecoverMs,
+            lease_until: null,
+            created_at: now,
+          })
+          .execute();
+        const reserved = await tx
+          .updateTable('shopping_cart')
+          .set({ attempt_sn: orderSn })
+          .where('user_id', '=', input.userId)
+          .where('checked', '=', 1)
+          .where('attempt_sn', 'is', null)
+          .executeTakeFirst();
+        if (Number(reserved.numUpdatedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, '没有选中结算的商品');
+      });
       return true;
     } catch (err) {
       if (key !== undefined && isUniqueViolation(err)) return false;
@@ -119,7 +147,7 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
       const attempt = await db.selectFrom('order_attempt').select('state').where('order_sn', '=', orderSn).executeTakeFirst();
       if (!attempt || attempt.state !== 'open') return; // committed, or the relay has it
       if (stockMayHaveMoved) await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx, requestId));
-      await db.deleteFrom('order_attempt').where('order_sn', '=', orderSn).where('state', '=', 'open').execute();
+      await endAttempt(db, orderSn, 'open');
     } catch (err) {
       logger.warn({ err, orderSn, requestId }, 'could not end the order attempt now; the relay will give its stock back');
     }
@@ -135,14 +163,8 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
     progress: { sellSent: boolean },
   ) {
     ctx.faults('attempt-claimed');
-    const items = await db
-      .selectFrom('shopping_cart')
-      .selectAll()
-      .where('user_id', '=', input.userId)
-      .where('checked', '=', 1)
-      .orderBy('goods_id')
-      .execute();
-    if (items.length === 0) throw new RpcError(grpc.status.NOT_FOUND, '没有选中结算的商品');
+    const items = await db.selectFrom('shopping_cart').selectAll().where('attempt_sn', '=', orderSn).orderBy('goods_id').execute();
+    if (items.length === 0) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
 
     const { data: goodsList } = await ctx.goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, downstream(ctx, rpc));
     const goodsById = new Map(goodsList.map((g) => [g.id, g]));
@@ -162,13 +184,13 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
       // Consume the attempt; if the relay already took it over, this order must not exist.
       const consumed = await tx.deleteFrom('order_attempt').where('order_sn', '=', orderSn).where('state', '=', 'open').executeTakeFirst();
       if (Number(consumed.numDeletedRows) !== 1) throw new RpcError(grpc.status.ABORTED, '下单超时，请重试');
-      // Claim exactly the cart rows we priced and sold; if one changed meanwhile, this order is void.
+      // Remove exactly the reserved rows we priced and sold; if one changed meanwhile, this order is void.
       for (const line of lines) {
         const removed = await tx
           .deleteFrom('shopping_cart')
           .where('id', '=', line.cartId)
+          .where('attempt_sn', '=', orderSn)
           .where('nums', '=', line.nums)
-          .where('checked', '=', 1)
           .executeTakeFirst();
         if (Number(removed.numDeletedRows) !== 1) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
       }

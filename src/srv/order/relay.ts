@@ -4,6 +4,7 @@
 // a message is handled by one relay at a time and a repeat after a crash changes nothing.
 import type { Selectable } from 'kysely';
 import { ownCall, type OrderSrvContext } from './context';
+import { endAttempt } from './create-order';
 import { closeUnpaid } from './outbox';
 import type { OutboxTable, OutboxTopic } from './schema';
 
@@ -75,7 +76,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
       ctx.faults('attempt-recovering');
       try {
         await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx));
-        await db.deleteFrom('order_attempt').where('order_sn', '=', orderSn).execute();
+        await endAttempt(db, orderSn, 'recovering');
         stats.attemptsRecovered += 1;
         logger.info({ orderSn }, 'abandoned order attempt: stock given back');
       } catch (err) {

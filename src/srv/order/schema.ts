@@ -8,6 +8,8 @@ export interface ShoppingCartTable {
   goods_id: number;
   nums: number;
   checked: number;
+  /** The in-flight order attempt that reserved this row for checkout, if any. */
+  attempt_sn: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -45,8 +47,9 @@ export interface OrderGoodsTable {
 }
 
 /**
- * An order being created, written before stock is sold. The order's own transaction consumes it;
- * if that never happens (a crash, a failure), the relay gives the stock back by orderSn.
+ * An order being created, written before stock is sold, together with the reservation of the user's
+ * checked cart rows. The order's own transaction consumes it; if that never happens (a crash, a
+ * failure), the relay gives the stock back by orderSn and releases the cart rows.
  * `open` → consumed (deleted with the order) or → `recovering` (never becomes an order).
  */
 export interface OrderAttemptTable {
@@ -95,10 +98,12 @@ export const migrations: Record<string, Migration> = {
         .addColumn('goods_id', 'integer', (c) => c.notNull())
         .addColumn('nums', 'integer', (c) => c.notNull())
         .addColumn('checked', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('attempt_sn', 'varchar(32)')
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addUniqueConstraint('shopping_cart_user_goods', ['user_id', 'goods_id'])
         .execute();
+      await db.schema.createIndex('shopping_cart_attempt').on('shopping_cart').column('attempt_sn').execute();
 
       await db.schema
         .createTable('order_info')
