@@ -28,6 +28,7 @@ const REQUESTS_PER_USER = 4;
 /** Tries per request (the first and its retries with the same key). */
 const MAX_TRIES = 5;
 const SEED = 0x5eed_2024;
+const DEADLINE_MS = '8000';
 const form = { address: '南京市鼓楼区', name: '周九', mobile: '13900139000', post: '请电话联系' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,7 +91,9 @@ let gateway: Gateway | undefined;
 /** The same srvs startStack starts, but with the failure injectors passed to inventory and order. */
 async function startAll(made: TestStore): Promise<void> {
   store = made;
-  const base: Env = { ...store.env, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' };
+  // Deadlines well above the rush's normal latency (~1 s), so a 504 here means something hung, not that
+  // two cores were busy with 200 requests and the rest of the suite.
+  const base: Env = { ...store.env, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: DEADLINE_MS };
   goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), { logger: silentLogger, seedDemo: true });
   inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...base, INVENTORY_SRV: '127.0.0.1:0' }), {
     logger: silentLogger,
@@ -104,10 +107,13 @@ async function startAll(made: TestStore): Promise<void> {
       GOODS_SRV: goods.address,
       INVENTORY_SRV: inventory.address,
       RELAY_INTERVAL_MS: '50',
+      // Just above the deadline: an attempt whose immediate give-back timed out under load is
+      // recovered by the relay within the settle wait below.
+      ATTEMPT_RECOVER_SECONDS: '9',
     }),
     { logger: silentLogger, faults: faults.forSrv('order') },
   );
-  gateway = buildGateway({ goods: goods.address, inventory: inventory.address, order: order.address });
+  gateway = buildGateway({ goods: goods.address, inventory: inventory.address, order: order.address }, { GRPC_DEADLINE_MS: DEADLINE_MS });
 }
 
 async function stopAll(): Promise<void> {
@@ -209,7 +215,8 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
     let watching = true;
     const watcher = (async () => {
       while (watching) {
-        lowest = Math.min(lowest, await stockOf());
+        const stock = await stockOf().catch(() => undefined); // a slow answer is no reading, not a failure
+        if (stock !== undefined) lowest = Math.min(lowest, stock);
         await sleep(5);
       }
     })();
@@ -231,7 +238,7 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
         rebacks: await count('order', "SELECT COUNT(*) AS n FROM outbox WHERE topic = 'stock.reback'"),
       }),
       (p) => p.attempts === 0 && p.rebacks === 0,
-      5000,
+      15_000,
     );
     const settled = { ...pending, stock: await stockOf() };
     watching = false;
