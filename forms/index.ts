@@ -4,4 +4,5 @@ import 'reflect-metadata';
 
 export * from './shop-cart';
 export * from './order';
+export * from './admin';
 export { INT32_MAX, toStrictInt } from './rules';

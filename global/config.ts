@@ -48,7 +48,12 @@ export const inventorySrvSchema = z.object({
   ...storage,
   INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
 });
-export const orderSrvSchema = z.object({
+const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+
+const ALIPAY_SANDBOX = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
+
+export const orderSrvSchema = z
+  .object({
   ...common,
   ...storage,
   ORDER_SRV: hostPort.default('127.0.0.1:50053'),
@@ -66,7 +71,24 @@ export const orderSrvSchema = z.object({
   RELAY_LEASE_SECONDS: int(1, 3600).default(30),
   /** Testing aid: SIGKILL the srv at this step (see src/srv/order/faults.ts). Never set in production. */
   ORDER_SRV_CRASH_AT: z.enum(CRASH_POINTS).optional(),
-});
+  /**
+   * Alipay's OpenAPI, for asking before a timeout closes an order, closing the trade at Alipay,
+   * reconciling, and refunding late payments. All three keys, or none (then nothing is asked).
+   */
+  ALIPAY_APP_ID: z.string().min(1).optional(),
+  ALIPAY_PRIVATE_KEY: z.string().min(1).optional(),
+  ALIPAY_PUBLIC_KEY: z.string().min(1).optional(),
+  ALIPAY_GATEWAY: z.url().default(ALIPAY_SANDBOX),
+  ALIPAY_TIMEOUT_MS: int(100, 60_000).default(5000),
+  ALIPAY_REFUND_LATE_PAYMENTS: bool.default(true),
+})
+  .superRefine((c, issue) => {
+    const set = (['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'] as const).filter((k) => c[k] !== undefined);
+    if (set.length === 0 || set.length === 3) return;
+    for (const key of ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'] as const) {
+      if (c[key] === undefined) issue.addIssue({ code: 'custom', path: [key], message: 'must be set together with the other Alipay keys' });
+    }
+  });
 
 const pemOrBase64 = z.string().min(1);
 
@@ -86,10 +108,16 @@ export const gatewaySchema = z.object({
   ALIPAY_APP_ID: z.string().min(1),
   ALIPAY_PRIVATE_KEY: pemOrBase64,
   ALIPAY_PUBLIC_KEY: pemOrBase64,
-  ALIPAY_GATEWAY: z.url().default('https://openapi-sandbox.dl.alipaydev.com/gateway.do'),
+  ALIPAY_GATEWAY: z.url().default(ALIPAY_SANDBOX),
+  /** When set, a notify whose seller_id differs is refused. */
+  ALIPAY_SELLER_ID: z.string().min(1).optional(),
   ALIPAY_NOTIFY_URL: z.url(),
   ALIPAY_RETURN_URL: z.url(),
   ALIPAY_SUBJECT_PREFIX: z.string().default('慕学生鲜订单-'),
+  /** Alipay stops taking money this long before the order closes here (page pay's time_expire). */
+  ALIPAY_EXPIRE_MARGIN_SECONDS: int(0, 3600).default(60),
+  /** The frontend page the return route redirects to, with ?order_sn=…&paid=true|false. */
+  PAY_RESULT_URL: z.url().default('http://127.0.0.1:8080/#/app/home/member/order'),
 });
 
 export type GoodsSrvConfig = z.infer<typeof goodsSrvSchema>;
@@ -104,7 +132,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Env): z.infer<S
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.') || '(root)';
-    const rule = key in present ? issue.message : 'is required';
+    const rule = issue.code === 'invalid_type' && !(key in present) ? 'is required' : issue.message;
     return `${key} ${rule}`;
   });
   throw new ConfigError(problems);

@@ -19,7 +19,12 @@ export const ErrorReason = {
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   /** A request with this idempotency key is still being worked on. */
   IdempotencyInFlight: 'IDEMPOTENCY_IN_FLIGHT',
+  /** A payment's amount differs from the order's total. */
+  AmountMismatch: 'AMOUNT_MISMATCH',
 } as const;
+
+/** Response metadata `payment-outcome` of UpdateOrderStatus for a payment: paid | already | late. */
+export const PAYMENT_OUTCOME_KEY = 'payment-outcome';
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
 
 /** Response metadata `idempotent-replayed: true`: the answer is that of an earlier request with the same key. */

@@ -10,6 +10,7 @@ import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
 import { principalOf, type Principal } from '../middlewares/auth';
 import { callOf } from '../middlewares/call-context';
 import { bodyOf, paramsOf, queryOf, validate } from '../middlewares/validate';
+import type { OrderInfoResponse__Output } from '../proto/types/proto/OrderInfoResponse';
 import type { AppDeps } from '../src/deps';
 import { orderDetailView, orderView } from './shapes';
 
@@ -20,13 +21,24 @@ function ownerFilter(principal: Principal): number {
   return principal.role === 'admin' ? 0 : principal.userId;
 }
 
-export function orderRoutes({ srv, alipay }: AppDeps): Router {
+export function orderRoutes({ srv, alipay, pay }: AppDeps): Router {
   const router = Router();
   router.get('/', validate({ query: OrderListQuery }), list);
   router.post('/', validate({ body: CreateOrderForm }), create);
   router.get('/:id', validate({ params: OrderIdParams }), detail);
   router.delete('/:id', validate({ params: OrderIdParams }), cancel);
   return router;
+
+  /**
+   * The page-pay URL of an unpaid order. Alipay stops taking money a margin before the order closes
+   * here (time_expire); once that moment has passed there is nothing left to pay, so no URL.
+   */
+  function payUrl(order: OrderInfoResponse__Output): string | null {
+    if (!isUnpaid(order.status)) return null;
+    const expiresAt = order.expireAt > 0 ? order.expireAt * 1000 - pay.expireMarginMs : undefined;
+    if (expiresAt !== undefined && expiresAt <= Date.now()) return null;
+    return alipay.pagePayUrl({ orderSn: order.orderSn, totalCents: yuanToCents(order.total), ...(expiresAt ? { expiresAt } : {}) });
+  }
 
   async function list(_req: Request, res: Response) {
     const { p, pnum } = queryOf<OrderListQuery>(res);
@@ -52,17 +64,13 @@ export function orderRoutes({ srv, alipay }: AppDeps): Router {
         },
       },
     );
-    const alipayUrl = alipay.pagePayUrl({ orderSn: order.orderSn, totalCents: yuanToCents(order.total) });
-    res.json({ id: order.id, order_sn: order.orderSn, alipay_url: alipayUrl });
+    res.json({ id: order.id, order_sn: order.orderSn, alipay_url: payUrl(order) });
   }
 
   async function detail(_req: Request, res: Response) {
     const { id } = paramsOf<OrderIdParams>(res);
     const found = await srv.order.OrderDetail({ id, userId: ownerFilter(principalOf(res)) }, callOf(res));
-    const info = found.orderInfo;
-    const alipayUrl =
-      info && isUnpaid(info.status) ? alipay.pagePayUrl({ orderSn: info.orderSn, totalCents: yuanToCents(info.total) }) : null;
-    res.json(orderDetailView(found, alipayUrl));
+    res.json(orderDetailView(found, found.orderInfo ? payUrl(found.orderInfo) : null));
   }
 
   async function cancel(_req: Request, res: Response) {

@@ -2,11 +2,12 @@
 // reads the environment or connects; main.ts and the tests decide what the deps are.
 import express from 'express';
 import { pinoHttp } from 'pino-http';
-import { authenticate } from '../middlewares/auth';
+import { authenticate, requireAdmin } from '../middlewares/auth';
 import { callContext } from '../middlewares/call-context';
 import { corsPolicy } from '../middlewares/cors';
 import { errorHandler, notFound } from '../middlewares/error-handler';
 import { requestId, requestIdOf } from '../middlewares/request-id';
+import { adminRoutes } from '../routes/admin';
 import { healthRoutes } from '../routes/health';
 import { orderRoutes } from '../routes/order';
 import { payRoutes } from '../routes/pay';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): express.Express {
   const user = [authenticate(deps.jwtKey), express.json({ limit: deps.bodyLimit })];
   app.use('/o/v1/shopcarts', user, shopCartRoutes(deps));
   app.use('/o/v1/orders', user, orderRoutes(deps));
+  app.use('/o/v1/admin', authenticate(deps.jwtKey), requireAdmin(), adminRoutes(deps));
   app.use('/o/v1/pay', payRoutes(deps));
 
   app.use(notFound());

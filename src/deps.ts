@@ -10,4 +10,22 @@ export interface AppDeps {
   jwtKey: string;
   /** express.json's limit, e.g. "64kb". */
   bodyLimit: string;
+  pay: PaySettings;
+}
+
+export interface PaySettings {
+  /** Alipay's seller_id for our account; a notify naming another is refused. */
+  sellerId: string | undefined;
+  /** Alipay stops taking money this long before the order closes here. */
+  expireMarginMs: number;
+  /** The frontend page the return route redirects to. */
+  resultUrl: string;
+}
+
+export function paySettings(config: {
+  ALIPAY_SELLER_ID?: string | undefined;
+  ALIPAY_EXPIRE_MARGIN_SECONDS: number;
+  PAY_RESULT_URL: string;
+}): PaySettings {
+  return { sellerId: config.ALIPAY_SELLER_ID, expireMarginMs: config.ALIPAY_EXPIRE_MARGIN_SECONDS * 1000, resultUrl: config.PAY_RESULT_URL };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../global/logger';
 import { createSrvConn } from '../global/srv-conn';
 import { createAlipay } from './alipay';
 import { createApp } from './app';
+import { paySettings } from './deps';
 
 export interface RunningGateway {
   port: number;
@@ -19,7 +20,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV },
     { deadlineMs: config.GRPC_DEADLINE_MS },
   );
-  const app = createApp({ srv, alipay, logger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT });
+  const app = createApp({ srv, alipay, logger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT, pay: paySettings(config) });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -160,6 +160,7 @@ describe('the wire format of proto/', () => {
         'OrderList',
         'OrderDetail',
         'UpdateOrderStatus',
+        'ReconcileOrders', // added by us; the course's srvs answer it UNIMPLEMENTED
       ]
         .map((rpc) => `/proto.Order/${rpc}`)
         .sort(),
@@ -215,13 +216,29 @@ describe('the wire format of proto/', () => {
       );
       expect(order.CreateOrder.requestSerialize(value).toString('hex')).toBe(bytes);
       expect(order.OrderDetail.requestSerialize(value).toString('hex')).toBe(bytes);
-      expect(order.CreateOrder.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+      // A course client's request decodes with our addition at its default.
+      expect(order.CreateOrder.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual({ ...value, orderSn: '' });
+    });
+
+    it('when an OrderRequest carries the added orderSn then it is field 7 and nothing else moves', () => {
+      const bytes = hex('3a 06 53 4e 30 30 30 31'); // 7 orderSn string "SN0001"
+      expect(order.OrderDetail.requestSerialize({ orderSn: 'SN0001' }).toString('hex')).toBe(bytes);
+      expect(order.OrderDetail.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual({
+        id: 0, userId: 0, address: '', mobile: '', name: '', post: '', orderSn: 'SN0001',
+      });
     });
 
     it('when an OrderInfoResponse is encoded then all 11 fields keep their numbers and total is a float32', () => {
       expect(order.CreateOrder.responseSerialize(ORDER_INFO.value).toString('hex')).toBe(ORDER_INFO.bytes);
       const decoded = order.CreateOrder.responseDeserialize(Buffer.from(ORDER_INFO.bytes, 'hex'));
-      expect(decoded).toEqual({ ...ORDER_INFO.value, total: 59.79999923706055 });
+      expect(decoded).toEqual({ ...ORDER_INFO.value, total: 59.79999923706055, expireAt: 0 });
+    });
+
+    it('when an OrderInfoResponse carries the added expireAt then it is an int64 varint in field 12', () => {
+      const value = { ...ORDER_INFO.value, expireAt: 1704081600 };
+      const bytes = hex(ORDER_INFO.bytes, '60 c0 f1 c8 ac 06'); // 12 expireAt int64 = 1704081600
+      expect(order.CreateOrder.responseSerialize(value).toString('hex')).toBe(bytes);
+      expect(order.CreateOrder.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual({ ...value, total: 59.79999923706055 });
     });
 
     it('when an OrderFilterRequest is encoded then fields 1..3 are varints', () => {
@@ -244,7 +261,7 @@ describe('the wire format of proto/', () => {
       expect(order.OrderList.responseSerialize(value).toString('hex')).toBe(bytes);
       expect(order.OrderList.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual({
         total: 3,
-        data: [asDecoded(ORDER_INFO.value, ['total'])],
+        data: [{ ...asDecoded(ORDER_INFO.value, ['total']), expireAt: 0 }],
       });
     });
 
@@ -256,7 +273,7 @@ describe('the wire format of proto/', () => {
       );
       expect(order.OrderDetail.responseSerialize(value).toString('hex')).toBe(bytes);
       expect(order.OrderDetail.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual({
-        orderInfo: asDecoded(ORDER_INFO.value, ['total']),
+        orderInfo: { ...asDecoded(ORDER_INFO.value, ['total']), expireAt: 0 },
         data: [asDecoded(ORDER_ITEM.value, ['goodsPrice'])],
       });
     });
@@ -269,7 +286,28 @@ describe('the wire format of proto/', () => {
         '18 c0 f1 c8 ac 06', //                                3 payTime int64 = 1704081600
       );
       expect(order.UpdateOrderStatus.requestSerialize(value).toString('hex')).toBe(bytes);
+      expect(order.UpdateOrderStatus.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual({ ...value, tradeNo: '', totalAmount: '' });
+    });
+
+    it('when an OrderStatus carries the added tradeNo and totalAmount then they are strings in fields 4 and 5', () => {
+      const value = { orderSn: 'SN0001', status: 'TRADE_SUCCESS', payTime: 1704081600, tradeNo: 'T1', totalAmount: '59.80' };
+      const bytes = hex(
+        '0a 06 53 4e 30 30 30 31', //                          1 orderSn string "SN0001"
+        '12 0d 54 52 41 44 45 5f 53 55 43 43 45 53 53', //     2 status string "TRADE_SUCCESS"
+        '18 c0 f1 c8 ac 06', //                                3 payTime int64 = 1704081600
+        '22 02 54 31', //                                      4 tradeNo string "T1"
+        '2a 05 35 39 2e 38 30', //                             5 totalAmount string "59.80"
+      );
+      expect(order.UpdateOrderStatus.requestSerialize(value).toString('hex')).toBe(bytes);
       expect(order.UpdateOrderStatus.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+    });
+
+    it('when ReconcileOrders is called then its request and response are plain varint fields', () => {
+      expect(order.ReconcileOrders.requestSerialize({ olderThanSeconds: 1800 }).toString('hex')).toBe(hex('08 88 0e')); // 1 = 1800
+      const bytes = hex('08 05', '10 01', '18 02', '20 02', '28 03'); // 1 checked, 2 paid, 3 closed, 4 unchanged, 5 failed
+      const counts = { checked: 5, paid: 1, closed: 2, unchanged: 2, failed: 3 };
+      expect(order.ReconcileOrders.responseSerialize(counts).toString('hex')).toBe(bytes);
+      expect(order.ReconcileOrders.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual(counts);
     });
 
     it('when google.protobuf.Empty is encoded then it is zero bytes', () => {

@@ -19,6 +19,8 @@ export interface LoadJob {
 export interface LoadResult {
   /** From the first request sent to the last answer received (autocannon notices the end only on its 1 s tick). */
   wallMs: number;
+  /** The same window in epoch milliseconds (comparable across threads). */
+  window: { from: number; to: number };
   sent: number;
   /** Count per HTTP status. */
   statuses: Record<string, number>;
@@ -75,6 +77,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   const result = await done;
   return {
     wallMs: lastAnsweredAt - (firstSentAt ?? lastAnsweredAt),
+    window: { from: performance.timeOrigin + (firstSentAt ?? lastAnsweredAt), to: performance.timeOrigin + lastAnsweredAt },
     sent: next,
     statuses,
     okLatenciesMs,

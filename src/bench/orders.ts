@@ -17,6 +17,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { createConnection, createPool, type Pool } from 'mysql2/promise';
@@ -27,6 +28,7 @@ import { createSrvConn, type SrvConn, type SrvName } from '../../global/srv-conn
 import { signToken } from '../../middlewares/auth';
 import { createAlipay } from '../alipay';
 import { createApp } from '../app';
+import { paySettings } from '../deps';
 import { closeHttpServer } from '../gateway';
 import { startGoodsSrv } from '../srv/goods';
 import { startInventorySrv } from '../srv/inventory';
@@ -44,6 +46,7 @@ const LIVE_STATUSES = [WAIT_BUYER_PAY, 'paying', TRADE_SUCCESS, TRADE_FINISHED];
 /** DTM's published figure for its barrier on MySQL (4 cores, 8 GB): the bar issue 3 sets. */
 const DTM_BARRIER_TPS = 531;
 const DTM_CORES = 4;
+const WARM_UP_ORDERS = 300;
 const ORDER_FORM = { address: '北京市朝阳区望京SOHO T1', name: '压测', mobile: '13800138000', post: '请尽快发货' };
 
 // ---------------------------------------------------------------------------------------------- settings
@@ -219,7 +222,14 @@ async function startSystem(storage: Storage): Promise<System> {
       { deadlineMs: config.GRPC_DEADLINE_MS },
     );
     const server = http.createServer(
-      createApp({ srv, alipay: createAlipay(config), logger: silentLogger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT }),
+      createApp({
+        srv,
+        alipay: createAlipay(config),
+        logger: silentLogger,
+        jwtKey: config.JWT_KEY,
+        bodyLimit: config.BODY_LIMIT,
+        pay: paySettings(config),
+      }),
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -272,8 +282,17 @@ interface Counters {
   settleMs: number;
 }
 
+/** How busy this process was while the load ran. */
+interface Busy {
+  /** Event-loop utilisation of the main thread, which runs the gateway and the three srvs (1 = never idle). */
+  loop: number;
+  /** CPU time of the whole process (all threads, the load generator's included) per second of wall time, in cores. */
+  cores: number;
+}
+
 interface RunReport extends RunPlan {
   load: LoadResult;
+  busy: Busy;
   counters: Counters;
 }
 
@@ -317,6 +336,40 @@ async function settle(storage: Storage, settleMs: number): Promise<{ pending: nu
     if (pending === 0 || Date.now() - started >= settleMs) return { pending, waitedMs: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+interface BusySample {
+  at: number;
+  elu: EventLoopUtilization;
+  cpu: NodeJS.CpuUsage;
+}
+
+/** Samples the main thread's event-loop utilisation and the process's CPU time every 100 ms until stopped. */
+function sampleBusy(): { stop(): BusySample[] } {
+  const samples: BusySample[] = [];
+  const take = () => samples.push({ at: performance.timeOrigin + performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() });
+  take();
+  const timer = setInterval(take, 100);
+  let stopped = false;
+  return {
+    stop() {
+      if (!stopped) {
+        stopped = true;
+        clearInterval(timer);
+        take();
+      }
+      return samples;
+    },
+  };
+}
+
+/** Busy-ness between the last sample at or before `from` and the first at or after `to`. */
+function busyIn(samples: BusySample[], window: { from: number; to: number }): Busy {
+  const first = [...samples].reverse().find((s) => s.at <= window.from) ?? samples[0]!;
+  const last = samples.find((s) => s.at >= window.to) ?? samples[samples.length - 1]!;
+  const elu = performance.eventLoopUtilization(last.elu, first.elu);
+  const cpuMs = (last.cpu.user - first.cpu.user + last.cpu.system - first.cpu.system) / 1000;
+  return { loop: elu.utilization, cores: cpuMs / Math.max(1, last.at - first.at) };
 }
 
 function runLoad(job: LoadJob): Promise<LoadResult> {
@@ -404,16 +457,23 @@ async function runOne(system: System, plan: RunPlan, settleMs: number): Promise<
   await inBatches(users, 32, (userId) => system.srv.order.CreateCartItem({ userId, goodsId: pickGoods(), nums: 1, checked: true }));
   const tokens = users.map((userId) => system.token(userId));
 
-  const load = await runLoad({
-    url: system.url,
-    tokens,
-    keyPrefix: `bench-${plan.firstUser}-`,
-    body: JSON.stringify(ORDER_FORM),
-    connections: Math.min(plan.concurrency, plan.orders),
-    timeoutSeconds: 30,
-  });
+  const sampler = sampleBusy();
+  let load: LoadResult;
+  try {
+    load = await runLoad({
+      url: system.url,
+      tokens,
+      keyPrefix: `bench-${plan.firstUser}-`,
+      body: JSON.stringify(ORDER_FORM),
+      connections: Math.min(plan.concurrency, plan.orders),
+      timeoutSeconds: 30,
+    });
+  } finally {
+    sampler.stop();
+  }
+  const busy = busyIn(sampler.stop(), load.window);
   const counters = await count(system, plan, initial, load, settleMs);
-  return { ...plan, load, counters };
+  return { ...plan, load, busy, counters };
 }
 
 // ---------------------------------------------------------------------------------------------- output
@@ -450,6 +510,8 @@ function rowOf(r: RunReport): Row {
       ((ok / r.load.wallMs) * 1000).toFixed(0),
       percentile(latencies, 50).toFixed(1),
       percentile(latencies, 99).toFixed(1),
+      `${(r.busy.loop * 100).toFixed(0)}%`,
+      r.busy.cores.toFixed(2),
       `${r.orders - ok}${non2xx || noAnswer ? ` (${(non2xx + noAnswer).trim()})` : ''}`,
       `${c.orders}${c.orders === expected ? '' : ` (want ${expected})`}`,
       String(c.oversold),
@@ -462,7 +524,7 @@ function rowOf(r: RunReport): Row {
   };
 }
 
-const HEADER = ['store', 'scenario', 'conc', '2xx', 'orders/s', 'p50 ms', 'p99 ms', 'non-2xx', 'orders', 'oversold', 'dup', 'lost', 'orphan', 'pending', 'consistent'];
+const HEADER = ['store', 'scenario', 'conc', '2xx', 'orders/s', 'p50 ms', 'p99 ms', 'loop', 'cores', 'non-2xx', 'orders', 'oversold', 'dup', 'lost', 'orphan', 'pending', 'consistent'];
 
 function table(rows: string[][]): string {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
@@ -471,6 +533,21 @@ function table(rows: string[][]): string {
 }
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
+
+/** Busy CPU time of the whole machine (all processes), in ms. */
+function machineBusyMs(): number {
+  return os.cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
+}
+
+/** Cores kept busy by other processes than this one since `from` (MariaDB's work for us included). */
+function othersBusy(from: { at: number; machine: number; own: NodeJS.CpuUsage }): number {
+  const own = process.cpuUsage(from.own);
+  return (machineBusyMs() - from.machine - (own.user + own.system) / 1000) / Math.max(1, Date.now() - from.at);
+}
+
+function busyMark() {
+  return { at: Date.now(), machine: machineBusyMs(), own: process.cpuUsage() };
+}
 
 function machineFacts(): string {
   const cpus = os.cpus();
@@ -493,8 +570,16 @@ function machineFacts(): string {
 
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
+  const idleCheck = busyMark();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const busyBefore = othersBusy(idleCheck);
+  const benchStart = busyMark();
   out('order-web bench: POST /o/v1/orders through the gateway over the goods, inventory and order srvs');
   out(machineFacts());
+  out(
+    `other processes before start: ${busyBefore.toFixed(2)} of ${os.cpus().length} cores busy` +
+      (busyBefore > 0.2 ? ' (something else is running: figures will be lower and noisier)' : ''),
+  );
   out(
     `runs: stores ${settings.stores.join(',')} × scenarios ${settings.scenarios.join(',')} × concurrency ${settings.concurrency.join(',')}, ` +
       `${settings.orders} orders each (hot: all buy goods ${HOT_GOODS}, stock ${settings.orders * 2}; spread: goods 1..20 at random, ` +
@@ -519,16 +604,16 @@ async function main(): Promise<void> {
         const [v] = await storage.all<{ v: string }>('order', 'SELECT VERSION() AS v');
         out(`mariadb: server ${v?.v ?? '?'}, throwaway database, READ COMMITTED, pool of 10 per srv`);
       }
-      // Warm-up (not reported): connects every gRPC channel and lets the JIT see the hot paths.
-      await runOne(system, { store, scenario: 'spread', concurrency: 8, orders: 100, firstUser: nextUser }, settings.settleMs);
-      nextUser += 100;
+      // Warm-up (not reported): connects every gRPC channel and lets the JIT optimise the hot paths.
+      await runOne(system, { store, scenario: 'spread', concurrency: 16, orders: WARM_UP_ORDERS, firstUser: nextUser }, settings.settleMs);
+      nextUser += WARM_UP_ORDERS;
       for (const scenario of settings.scenarios) {
         for (const concurrency of settings.concurrency) {
           const report = await runOne(system, { store, scenario, concurrency, orders: settings.orders, firstUser: nextUser }, settings.settleMs);
           nextUser += settings.orders;
           reports.push(report);
           const { cells } = rowOf(report);
-          out(`  done ${cells.slice(0, 3).join(' ')}: ${cells[4]} orders/s, p50 ${cells[5]} ms, p99 ${cells[6]} ms, consistent: ${cells[14]}`);
+          out(`  done ${cells.slice(0, 3).join(' ')}: ${cells[4]} orders/s, p50 ${cells[5]} ms, p99 ${cells[6]} ms, loop ${cells[7]}, consistent: ${cells[16]}`);
         }
       }
     } finally {
@@ -545,6 +630,8 @@ async function main(): Promise<void> {
   out('the order store. oversold = units sold beyond the initial stock + any negative stock. dup = orders beyond one per user and per');
   out('(user, Idempotency-Key). lost = initial stock − stock left − units in open and paid orders, after compensations settled (pending');
   out('= open attempts + queued stock returns still there when counted). orphan = 2xx without an order + carts consumed without an order.');
+  out('loop = event-loop utilisation of the one thread running the gateway and the three srvs; cores = CPU time of this whole process');
+  out('(that thread, GC and libuv threads, the load generator) per wall second. MariaDB\'s own CPU is not in it.');
   for (const s of skipped) out(s);
   out();
 
@@ -561,6 +648,7 @@ async function main(): Promise<void> {
         `${(rate / cores).toFixed(0)}/s per core = ${((rate / cores / (DTM_BARRIER_TPS / DTM_CORES)) * 100).toFixed(0)}% per core`,
     );
   }
+  out(`other processes during the bench (MariaDB included): ${othersBusy(benchStart).toFixed(2)} cores on average`);
   const inconsistent = rows.filter((r) => r.flagged).length;
   out(inconsistent === 0 ? 'correctness: every run consistent (0 oversold, 0 duplicate, 0 lost, 0 orphan, nothing pending).' : `correctness: ${inconsistent} run(s) flagged CHECK above.`);
   if (inconsistent > 0) process.exitCode = 1;

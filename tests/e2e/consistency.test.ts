@@ -12,7 +12,11 @@ let nextUser = 20_000;
 
 beforeAll(async () => {
   // Orders expire after 1 s here so the timeout can be watched; the relay passes every 50 ms.
-  stack = await startStack({ order: { ORDER_TIMEOUT_SECONDS: '1', RELAY_INTERVAL_MS: '50' } });
+  stack = await startStack({
+    order: { ORDER_TIMEOUT_SECONDS: '1', RELAY_INTERVAL_MS: '50' },
+    // No margin: with a 1 s timeout the default would leave no time to pay, hence no alipay_url.
+    gateway: { ALIPAY_EXPIRE_MARGIN_SECONDS: '0' },
+  });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -98,7 +98,11 @@ describe('POST /o/v1/orders', () => {
       product_code: 'FAST_INSTANT_TRADE_PAY',
       total_amount: ((yuanToCents(g.shopPrice) * 3) / 100).toFixed(2),
       subject: `慕学生鲜订单-${res.body.order_sn}`,
+      // Alipay stops taking money a minute (the default margin) before the 30-minute close here.
+      time_expire: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
     });
+    const expiresAt = parseChinaTime(JSON.parse(q.biz_content ?? '{}').time_expire) ?? 0;
+    expect(Math.abs(expiresAt - (Date.now() + 1800_000 - 60_000))).toBeLessThan(10_000);
     expect(verifyPagePayUrl(res.body.alipay_url, testKeys().app.publicKey)).toBe(true);
     // Alipay reads the timestamp as China time, whatever zone we run in.
     expect(Math.abs((parseChinaTime(q.timestamp) ?? 0) - Date.now())).toBeLessThan(60_000);

@@ -8,8 +8,10 @@ import { startStack, testKeys, TEST_APP_ID, type Stack } from '../helpers/stack'
 
 let stack: Stack;
 let nextUser = 5000;
+const SELLER_ID = '2088000000000001';
+
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ gateway: { ALIPAY_SELLER_ID: SELLER_ID } });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -39,7 +41,7 @@ function notifyFields(orderSn: string, total: string, status = 'TRADE_SUCCESS'):
     trade_no: `2026112422001${Math.floor(Math.random() * 1e9)}`,
     trade_status: status,
     total_amount: total,
-    seller_id: '2088000000000001',
+    seller_id: SELLER_ID,
     gmt_payment: '2026-11-24 10:00:00',
     subject: `慕学生鲜订单-${orderSn}`,
     body: '含 % 与 + 的说明 a&b=c',
@@ -103,5 +105,78 @@ describe('POST /o/v1/pay/alipay/notify', () => {
   it('when the order number is unknown then it answers fail', async () => {
     const res = await post(signNotify(notifyFields('20990101000000000999999', '1.00'), testKeys().alipay.privateKey));
     expect(res.text).not.toBe('success');
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['another app', { app_id: '2021999999999999' }],
+    ['another seller', { seller_id: '2088999999999999' }],
+    ['a different amount', { total_amount: '0.01' }],
+    ['an amount with 3 decimals', { total_amount: 'X' }],
+    ['no out_trade_no', { out_trade_no: '' }],
+    ['an unknown trade_status', { trade_status: 'TRADE_PENDING' }],
+  ])('when a validly signed notify names %s then it answers fail and nothing changes', async (_case, change) => {
+    const order = await unpaidOrder();
+    const fields = { ...notifyFields(order.orderSn, order.total), ...change };
+    if (change.total_amount === 'X') fields.total_amount = `${order.total}1`;
+    const res = await post(signNotify(fields, testKeys().alipay.privateKey));
+    expect(res.text).toBe('fail');
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+  });
+
+  it('when the amount is written with one decimal but equals the total then it is paid', async () => {
+    const order = await unpaidOrder();
+    const oneDecimal = String(Number(order.total)); // "119.6" for "119.60"
+    const res = await post(signNotify(notifyFields(order.orderSn, oneDecimal), testKeys().alipay.privateKey));
+    expect(res.text).toBe('success');
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'TRADE_SUCCESS' });
+  });
+
+  it('when a storm of the same notify arrives concurrently and out of order then one transition happens and every answer is success', async () => {
+    const order = await unpaidOrder();
+    const key = testKeys().alipay.privateKey;
+    const success = signNotify(notifyFields(order.orderSn, order.total), key);
+    const finished = signNotify(notifyFields(order.orderSn, order.total, 'TRADE_FINISHED'), key);
+    const storm = Array.from({ length: 24 }, (_, i) => post(i % 6 === 5 ? finished : success));
+    const answers = await Promise.all(storm);
+    expect(new Set(answers.map((r) => `${r.status} ${r.text}`))).toEqual(new Set(['200 success']));
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'TRADE_FINISHED', alipay_url: null });
+    const rows = await stack.query<{ trade_no: string; pay_time: number }>('order', 'SELECT trade_no, pay_time FROM order_info WHERE order_sn = ?', [order.orderSn]);
+    expect(rows[0]?.trade_no).toMatch(/^2026112422001\d+$/);
+    expect(Number(rows[0]?.pay_time)).toBe(Math.floor(Date.parse('2026-11-24T10:00:00+08:00') / 1000));
+  });
+
+  it('when Alipay reports TRADE_CLOSED for an unpaid order then it closes and its stock returns; for a paid order nothing changes', async () => {
+    const key = testKeys().alipay.privateKey;
+    const unpaid = await unpaidOrder();
+    const stock = (await stack.srv.inventory.InvDetail({ goodsId: 20 })).num;
+    expect((await post(signNotify(notifyFields(unpaid.orderSn, unpaid.total, 'TRADE_CLOSED'), key))).text).toBe('success');
+    expect(await statusOf(unpaid.token, unpaid.id)).toMatchObject({ status: 'TRADE_CLOSED' });
+    expect((await stack.srv.inventory.InvDetail({ goodsId: 20 })).num).toBe(stock + 2);
+
+    const paid = await unpaidOrder();
+    await post(signNotify(notifyFields(paid.orderSn, paid.total), key)).expect(200);
+    expect((await post(signNotify(notifyFields(paid.orderSn, paid.total, 'TRADE_CLOSED'), key))).text).toBe('success');
+    expect(await statusOf(paid.token, paid.id)).toMatchObject({ status: 'TRADE_SUCCESS' });
+  });
+
+  it('when a payment arrives for an order already closed then it is acknowledged, recorded for refund, and the order and stock stay as they are', async () => {
+    const order = await unpaidOrder();
+    await api(stack.app, order.token).delete(`/o/v1/orders/${order.id}`).expect(200);
+    const stock = (await stack.srv.inventory.InvDetail({ goodsId: 20 })).num;
+    const before = stack.srvs.order.counters.latePayments;
+    const form = signNotify(notifyFields(order.orderSn, order.total), testKeys().alipay.privateKey);
+    for (let i = 0; i < 3; i++) expect((await post(form)).text).toBe('success');
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
+    expect((await stack.srv.inventory.InvDetail({ goodsId: 20 })).num).toBe(stock);
+    const late = await stack.query('order', 'SELECT * FROM late_payment WHERE order_sn = ?', [order.orderSn]);
+    expect(late).toEqual([
+      expect.objectContaining({
+        order_sn: order.orderSn,
+        trade_no: form.trade_no,
+        refund_state: 'manual', // this stack's order srv has no Alipay keys to refund with
+      }),
+    ]);
+    expect(Number((late[0] as { amount_cents: number }).amount_cents)).toBe(Math.round(Number(order.total) * 100));
+    expect(stack.srvs.order.counters.latePayments).toBe(before + 1);
   });
 });

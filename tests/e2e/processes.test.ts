@@ -6,12 +6,14 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSrvClient } from '../../global/srv-conn';
 import { makeTempDir, testKeys } from '../helpers/stack';
 import { ensureBuilt, freePort, ROOT, startMain, type MainProcess } from '../helpers/process';
 
 const running: MainProcess[] = [];
+const form = { address: '南京市鼓楼区', name: '周八', mobile: '13300133000', post: '无' };
 let dataDir: string;
 
 beforeAll(() => {
@@ -146,13 +148,13 @@ describe('the gateway alone', () => {
 describe('npm start (the dev stack) and npm run token', () => {
   it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
     const dir = path.join(dataDir, 'dev');
-    const [port, goods, inventory, order] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, goods, inventory, orderPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const env = {
       DATA_DIR: dir,
       PORT: String(port),
       GOODS_SRV: `127.0.0.1:${goods}`,
       INVENTORY_SRV: `127.0.0.1:${inventory}`,
-      ORDER_SRV: `127.0.0.1:${order}`,
+      ORDER_SRV: `127.0.0.1:${orderPort}`,
     };
     const stack = start('src/dev-stack.js', env);
     await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
@@ -168,6 +170,20 @@ describe('npm start (the dev stack) and npm run token', () => {
 
     const cart = await get(port, '/o/v1/shopcarts', { 'x-token': token });
     expect(cart).toEqual({ status: 200, body: '{"total":0,"data":[]}' });
+
+    // Joint debugging without Alipay: order through HTTP, then `npm run pay` sends the signed notify.
+    const api = request(`http://127.0.0.1:${port}`);
+    await api.post('/o/v1/shopcarts').set('x-token', token).send({ goods: 3, nums: 2 }).expect(200);
+    const order = (await api.post('/o/v1/orders').set('x-token', token).send(form).expect(200)).body as { id: number; order_sn: string };
+    const cli = (script: string, args: string[]) =>
+      execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli', script), ...args], {
+        env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, PORT: String(port), ORDER_SRV: `127.0.0.1:${orderPort}` },
+      }).toString();
+    expect(cli('reconcile.js', ['--older-than', '0'])).toBe('{"checked":1,"paid":0,"closed":0,"unchanged":1,"failed":0}\n');
+    expect(cli('pay.js', [order.order_sn])).toContain('success');
+    const paid = await api.get(`/o/v1/orders/${order.id}`).set('x-token', token).expect(200);
+    expect(paid.body).toMatchObject({ status: 'TRADE_SUCCESS', alipay_url: null });
+
     stack.child.kill('SIGTERM');
     expect(await stack.exited).toEqual({ code: 0, signal: null });
     expect(stack.output()).not.toContain(token);

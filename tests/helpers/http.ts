@@ -14,20 +14,8 @@ export function api(app: express.Express, token?: string) {
   };
 }
 
-/** Alipay's RSA2 content to sign: every non-empty field but sign and sign_type, sorted, k=v joined by &. */
-export function signContent(fields: Record<string, string>): string {
-  return Object.keys(fields)
-    .filter((k) => k !== 'sign' && k !== 'sign_type' && fields[k] !== '' && fields[k] !== undefined)
-    .sort()
-    .map((k) => `${k}=${fields[k]}`)
-    .join('&');
-}
-
-/** Signs a notify the way Alipay does, with the (stand-in) Alipay private key. */
-export function signNotify(fields: Record<string, string>, alipayPrivateKey: string): Record<string, string> {
-  const sign = crypto.createSign('RSA-SHA256').update(signContent(fields), 'utf8').sign(alipayPrivateKey, 'base64');
-  return { ...fields, sign_type: 'RSA2', sign };
-}
+// Alipay's notify signing lives with the product (src/alipay-notify.ts, also used by `npm run pay`).
+export { signContent, signAlipayNotify as signNotify } from '../../src/alipay-notify';
 
 /** Checks a page-pay URL's signature with the app's public key, as Alipay would. */
 export function verifyPagePayUrl(url: string, appPublicKey: string): boolean {

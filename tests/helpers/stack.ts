@@ -22,6 +22,7 @@ import { createSrvConn, type SrvConn, type SrvName, type SrvTargets } from '../.
 import { signToken } from '../../middlewares/auth';
 import { createAlipay, type Alipay } from '../../src/alipay';
 import { createApp } from '../../src/app';
+import { paySettings } from '../../src/deps';
 import { startGoodsSrv } from '../../src/srv/goods';
 import { startInventorySrv } from '../../src/srv/inventory';
 import { startOrderSrv, type RunningOrderSrv } from '../../src/srv/order';
@@ -85,7 +86,14 @@ export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway 
   const config = gatewayConfig(targets, overrides);
   const srv = createSrvConn(targets, { deadlineMs: config.GRPC_DEADLINE_MS });
   const alipay = createAlipay(config);
-  const app = createApp({ srv, alipay, logger: silentLogger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT });
+  const app = createApp({
+    srv,
+    alipay,
+    logger: silentLogger,
+    jwtKey: config.JWT_KEY,
+    bodyLimit: config.BODY_LIMIT,
+    pay: paySettings(config),
+  });
   return { app, srv, alipay, close: () => srv.close() };
 }
 

@@ -1,6 +1,6 @@
 // parseConfig(gatewaySchema, env): defaults, required keys, bad values named by key, secrets never echoed.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, gatewaySchema, parseConfig } from '../../global/config';
+import { ConfigError, gatewaySchema, orderSrvSchema, parseConfig } from '../../global/config';
 import type { Env } from '../../global/config';
 
 /** The smallest environment a production gateway starts with. */
@@ -41,7 +41,30 @@ describe('parseConfig(gatewaySchema)', () => {
       SHUTDOWN_GRACE_MS: 10_000,
       ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
       ALIPAY_SUBJECT_PREFIX: '慕学生鲜订单-',
+      ALIPAY_EXPIRE_MARGIN_SECONDS: 60,
+      PAY_RESULT_URL: 'http://127.0.0.1:8080/#/app/home/member/order',
     });
+  });
+
+  it('when the order srv gets only some of the Alipay keys then each missing one is named', () => {
+    expect(() => parseConfig(orderSrvSchema, { ALIPAY_APP_ID: '2021' })).toThrow(
+      expect.objectContaining({
+        problems: [
+          'ALIPAY_PRIVATE_KEY must be set together with the other Alipay keys',
+          'ALIPAY_PUBLIC_KEY must be set together with the other Alipay keys',
+        ],
+      }),
+    );
+  });
+
+  it('when the order srv gets no Alipay keys then it runs without asking Alipay, refunds on by default', () => {
+    expect(parseConfig(orderSrvSchema, {})).toMatchObject({
+      ORDER_TIMEOUT_SECONDS: 1800,
+      ALIPAY_REFUND_LATE_PAYMENTS: true,
+      ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
+    });
+    expect(parseConfig(orderSrvSchema, {}).ALIPAY_APP_ID).toBeUndefined();
+    expect(() => parseConfig(orderSrvSchema, { ALIPAY_REFUND_LATE_PAYMENTS: 'yes' })).toThrow(/ALIPAY_REFUND_LATE_PAYMENTS must be true or false/);
   });
 
   it.each<[string, Env, Record<string, unknown>]>([

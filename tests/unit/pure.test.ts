@@ -98,7 +98,7 @@ describe('order statuses', () => {
 describe('shapes', () => {
   const order = {
     id: 3, userId: 9, orderSn: 'sn', payType: 'alipay', status: 'WAIT_BUYER_PAY', post: 'p', total: f32(119.6),
-    address: 'a', name: 'n', mobile: '13800138000', addTime: '2026-11-24 10:00:00',
+    address: 'a', name: 'n', mobile: '13800138000', addTime: '2026-11-24 10:00:00', expireAt: 1_795_500_000,
   };
 
   it('when an order is shaped then its total has at most 2 decimals and names follow the contract', () => {

@@ -11,6 +11,8 @@ import type { OrderInfoResponse as _proto_OrderInfoResponse, OrderInfoResponse__
 import type { OrderListResponse as _proto_OrderListResponse, OrderListResponse__Output as _proto_OrderListResponse__Output } from '../proto/OrderListResponse';
 import type { OrderRequest as _proto_OrderRequest, OrderRequest__Output as _proto_OrderRequest__Output } from '../proto/OrderRequest';
 import type { OrderStatus as _proto_OrderStatus, OrderStatus__Output as _proto_OrderStatus__Output } from '../proto/OrderStatus';
+import type { ReconcileRequest as _proto_ReconcileRequest, ReconcileRequest__Output as _proto_ReconcileRequest__Output } from '../proto/ReconcileRequest';
+import type { ReconcileResponse as _proto_ReconcileResponse, ReconcileResponse__Output as _proto_ReconcileResponse__Output } from '../proto/ReconcileResponse';
 import type { ShopCartInfoResponse as _proto_ShopCartInfoResponse, ShopCartInfoResponse__Output as _proto_ShopCartInfoResponse__Output } from '../proto/ShopCartInfoResponse';
 import type { UserInfo as _proto_UserInfo, UserInfo__Output as _proto_UserInfo__Output } from '../proto/UserInfo';
 
@@ -69,6 +71,15 @@ export interface OrderClient extends grpc.Client {
   orderList(argument: _proto_OrderFilterRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_proto_OrderListResponse__Output>): grpc.ClientUnaryCall;
   orderList(argument: _proto_OrderFilterRequest, callback: grpc.requestCallback<_proto_OrderListResponse__Output>): grpc.ClientUnaryCall;
   
+  ReconcileOrders(argument: _proto_ReconcileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  ReconcileOrders(argument: _proto_ReconcileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  ReconcileOrders(argument: _proto_ReconcileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  ReconcileOrders(argument: _proto_ReconcileRequest, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcileOrders(argument: _proto_ReconcileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcileOrders(argument: _proto_ReconcileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcileOrders(argument: _proto_ReconcileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  reconcileOrders(argument: _proto_ReconcileRequest, callback: grpc.requestCallback<_proto_ReconcileResponse__Output>): grpc.ClientUnaryCall;
+  
   UpdateCartItem(argument: _proto_CartItemRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
   UpdateCartItem(argument: _proto_CartItemRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
   UpdateCartItem(argument: _proto_CartItemRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_google_protobuf_Empty__Output>): grpc.ClientUnaryCall;
@@ -102,6 +113,8 @@ export interface OrderHandlers extends grpc.UntypedServiceImplementation {
   
   OrderList: grpc.handleUnaryCall<_proto_OrderFilterRequest__Output, _proto_OrderListResponse>;
   
+  ReconcileOrders: grpc.handleUnaryCall<_proto_ReconcileRequest__Output, _proto_ReconcileResponse>;
+  
   UpdateCartItem: grpc.handleUnaryCall<_proto_CartItemRequest__Output, _google_protobuf_Empty>;
   
   UpdateOrderStatus: grpc.handleUnaryCall<_proto_OrderStatus__Output, _google_protobuf_Empty>;
@@ -115,6 +128,7 @@ export interface OrderDefinition extends grpc.ServiceDefinition {
   DeleteCartItem: MethodDefinition<_proto_CartItemRequest, _google_protobuf_Empty, _proto_CartItemRequest__Output, _google_protobuf_Empty__Output>
   OrderDetail: MethodDefinition<_proto_OrderRequest, _proto_OrderInfoDetailResponse, _proto_OrderRequest__Output, _proto_OrderInfoDetailResponse__Output>
   OrderList: MethodDefinition<_proto_OrderFilterRequest, _proto_OrderListResponse, _proto_OrderFilterRequest__Output, _proto_OrderListResponse__Output>
+  ReconcileOrders: MethodDefinition<_proto_ReconcileRequest, _proto_ReconcileResponse, _proto_ReconcileRequest__Output, _proto_ReconcileResponse__Output>
   UpdateCartItem: MethodDefinition<_proto_CartItemRequest, _google_protobuf_Empty, _proto_CartItemRequest__Output, _google_protobuf_Empty__Output>
   UpdateOrderStatus: MethodDefinition<_proto_OrderStatus, _google_protobuf_Empty, _proto_OrderStatus__Output, _google_protobuf_Empty__Output>
 }

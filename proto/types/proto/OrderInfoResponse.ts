@@ -1,5 +1,6 @@
 // Original file: proto/order.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface OrderInfoResponse {
   'id'?: (number);
@@ -13,6 +14,7 @@ export interface OrderInfoResponse {
   'name'?: (string);
   'mobile'?: (string);
   'addTime'?: (string);
+  'expireAt'?: (number | string | Long);
 }
 
 export interface OrderInfoResponse__Output {
@@ -27,4 +29,5 @@ export interface OrderInfoResponse__Output {
   'name': (string);
   'mobile': (string);
   'addTime': (string);
+  'expireAt': (number);
 }

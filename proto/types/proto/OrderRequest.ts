@@ -8,6 +8,7 @@ export interface OrderRequest {
   'mobile'?: (string);
   'name'?: (string);
   'post'?: (string);
+  'orderSn'?: (string);
 }
 
 export interface OrderRequest__Output {
@@ -17,4 +18,5 @@ export interface OrderRequest__Output {
   'mobile': (string);
   'name': (string);
   'post': (string);
+  'orderSn': (string);
 }

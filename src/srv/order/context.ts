@@ -3,7 +3,9 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../../../global/logger';
 import type { CallContext, GoodsClient, InventoryClient } from '../../../global/srv-conn';
 import type { RpcContext } from '../grpc-server';
+import type { AlipayOpenApi } from '../../alipay';
 import type { Faults } from './faults';
+import type { Relay } from './relay';
 import type { OrderSnGenerator } from './order-sn';
 import type { OrderSchema } from './schema';
 
@@ -21,6 +23,13 @@ export interface OrderSrvContext {
   orderTimeoutMs: number;
   /** How long an in-flight attempt may stay open before the relay gives its stock back. */
   attemptRecoverMs: number;
+  /** Alipay's OpenAPI (trade query, close, refund); absent when not configured: then nothing is asked. */
+  alipay: AlipayOpenApi | undefined;
+  /** Refund payments that arrive after their order was closed (else an operator does). */
+  refundLatePayments: boolean;
+  counters: { latePayments: number };
+  /** Set once the relay exists, for work that can be delivered at once. */
+  relay?: Pick<Relay, 'deliver'>;
 }
 
 /** Downstream calls inherit the caller's deadline (less a margin to answer in), capped by deadlineMs. */

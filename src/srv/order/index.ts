@@ -4,6 +4,7 @@ import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import { createSrvClient } from '../../../global/srv-conn';
+import { createAlipayOpenApi } from '../../alipay';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
 import { startSrv, type RunningSrv } from '../running-srv';
@@ -24,10 +25,25 @@ export interface OrderSrvOptions {
 
 export interface RunningOrderSrv extends RunningSrv {
   relay: Relay;
+  /** Payments that arrived after their order was closed, since start. */
+  counters: { latePayments: number };
 }
 
 export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNode, faults }: OrderSrvOptions): Promise<RunningOrderSrv> {
   const clientOptions = { deadlineMs: config.GRPC_DEADLINE_MS };
+  // Parsed once here: a bad Alipay key stops the srv before it listens.
+  const alipay =
+    config.ALIPAY_APP_ID && config.ALIPAY_PRIVATE_KEY && config.ALIPAY_PUBLIC_KEY
+      ? createAlipayOpenApi({
+          ALIPAY_APP_ID: config.ALIPAY_APP_ID,
+          ALIPAY_PRIVATE_KEY: config.ALIPAY_PRIVATE_KEY,
+          ALIPAY_PUBLIC_KEY: config.ALIPAY_PUBLIC_KEY,
+          ALIPAY_GATEWAY: config.ALIPAY_GATEWAY,
+          ALIPAY_TIMEOUT_MS: config.ALIPAY_TIMEOUT_MS,
+        })
+      : undefined;
+  if (!alipay) logger.warn('no Alipay keys: expiring orders close without asking Alipay, late payments are not refunded');
+  const counters = { latePayments: 0 };
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);
   let relay: Relay | undefined;
@@ -50,8 +66,12 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
         deadlineMs: config.GRPC_DEADLINE_MS,
         orderTimeoutMs: config.ORDER_TIMEOUT_SECONDS * 1000,
         attemptRecoverMs: config.ATTEMPT_RECOVER_SECONDS * 1000,
+        alipay,
+        refundLatePayments: config.ALIPAY_REFUND_LATE_PAYMENTS,
+        counters,
       };
       relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS, leaseMs: config.RELAY_LEASE_SECONDS * 1000 });
+      ctx.relay = relay;
       return createOrderService(ctx, relay);
     },
     faults,
@@ -63,5 +83,5 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
   });
   if (!relay) throw new Error('order srv started without its relay');
   relay.start();
-  return { ...srv, relay };
+  return { ...srv, relay, counters };
 }

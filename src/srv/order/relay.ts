@@ -5,7 +5,8 @@
 import type { Selectable } from 'kysely';
 import { ownCall, type OrderSrvContext } from './context';
 import { endAttempt } from './create-order';
-import { closeUnpaid } from './outbox';
+import { closeExpired } from './expiry';
+import { refundLatePayment } from './payments';
 import type { OutboxTable, OutboxTopic } from './schema';
 
 export interface RelayOptions {
@@ -105,20 +106,28 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
 
   async function handle(message: Selectable<OutboxTable>): Promise<void> {
     try {
-      if (message.topic === 'order.close') {
-        // closeUnpaid removes this message in its own transaction.
-        if ((await closeUnpaid(ctx, message.order_sn)) === 'closed') {
-          stats.ordersClosed += 1;
-          ctx.faults('order-closed');
-          logger.info({ orderSn: message.order_sn }, 'unpaid order expired and closed');
-          await deliver('stock.reback', message.order_sn);
+      switch (message.topic) {
+        case 'order.close': {
+          // Closing (or settling as paid) removes this message in its own transaction.
+          const outcome = await closeExpired(ctx, message.order_sn, message.attempts + 1);
+          if (outcome === 'closed') {
+            stats.ordersClosed += 1;
+            ctx.faults('order-closed');
+            logger.info({ orderSn: message.order_sn }, 'unpaid order expired and closed');
+            await deliver('stock.reback', message.order_sn);
+          }
+          return;
         }
-        return;
+        case 'stock.reback':
+          await ctx.inventory.Reback({ orderSn: message.order_sn, goodsInfo: [] }, ownCall(ctx));
+          ctx.faults('stock-returned');
+          stats.stockReturned += 1;
+          break;
+        case 'payment.refund':
+          await refundLatePayment(ctx, message.order_sn);
+          break;
       }
-      await ctx.inventory.Reback({ orderSn: message.order_sn, goodsInfo: [] }, ownCall(ctx));
-      ctx.faults('stock-returned');
       await db.deleteFrom('outbox').where('id', '=', message.id).execute();
-      stats.stockReturned += 1;
     } catch (err) {
       stats.failures += 1;
       const retryAt = ctx.now() + backoffMs(message.attempts + 1);

@@ -64,7 +64,22 @@ export interface OrderAttemptTable {
   created_at: number;
 }
 
-export const OUTBOX_TOPICS = ['order.close', 'stock.reback'] as const;
+/**
+ * A payment that arrived after its order was closed: recorded, never applied (the order stays closed,
+ * its stock stays returned), and refunded through Alipay unless refunds are turned off.
+ */
+export interface LatePaymentTable {
+  order_sn: string;
+  trade_no: string;
+  amount_cents: number;
+  paid_at: number | null;
+  /** pending → refunded, or manual when we do not refund by ourselves. */
+  refund_state: 'pending' | 'refunded' | 'manual';
+  refunded_at: number | null;
+  created_at: number;
+}
+
+export const OUTBOX_TOPICS = ['order.close', 'stock.reback', 'payment.refund'] as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number];
 
 /** Work that a committed transaction promised, delivered by the relay until it succeeds. */
@@ -85,6 +100,7 @@ export interface OrderSchema {
   order_goods: OrderGoodsTable;
   order_attempt: OrderAttemptTable;
   outbox: OutboxTable;
+  late_payment: LatePaymentTable;
 }
 
 // Each migration is written once with the schema builder; Kysely renders it per dialect.
@@ -168,9 +184,20 @@ export const migrations: Record<string, Migration> = {
         .addUniqueConstraint('outbox_topic_order', ['topic', 'order_sn'])
         .execute();
       await db.schema.createIndex('outbox_available').on('outbox').column('available_at').execute();
+
+      await db.schema
+        .createTable('late_payment')
+        .addColumn('order_sn', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('trade_no', 'varchar(64)', (c) => c.notNull())
+        .addColumn('amount_cents', 'bigint', (c) => c.notNull())
+        .addColumn('paid_at', 'bigint')
+        .addColumn('refund_state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('refunded_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
     },
     async down(db: Kysely<unknown>) {
-      for (const table of ['outbox', 'order_attempt', 'order_goods', 'order_info', 'shopping_cart']) {
+      for (const table of ['late_payment', 'outbox', 'order_attempt', 'order_goods', 'order_info', 'shopping_cart']) {
         await db.schema.dropTable(table).execute();
       }
     },

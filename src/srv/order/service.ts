@@ -10,6 +10,7 @@ import {
   isPaid,
   predecessorsOf,
 } from '../../../global/order-status';
+import { PAYMENT_OUTCOME_KEY } from '../../../global/srv-conn';
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResponse';
 import type { ShopCartInfoResponse } from '../../../proto/types/proto/ShopCartInfoResponse';
@@ -17,7 +18,9 @@ import { inTransaction, isUniqueViolation } from '../database';
 import { RpcError, type AsyncHandlers } from '../grpc-server';
 import type { OrderSrvContext } from './context';
 import { createOrderHandler } from './create-order';
+import { reconcileUnpaid } from './expiry';
 import { closeUnpaid } from './outbox';
+import { parseAmount, recordPayment } from './payments';
 import type { Relay } from './relay';
 import type { OrderInfoTable, OrderSchema, ShoppingCartTable } from './schema';
 
@@ -65,6 +68,7 @@ function orderInfo(row: Selectable<OrderInfoTable>): OrderInfoResponse {
     name: row.signer_name,
     mobile: row.signer_mobile,
     addTime: formatAddTime(Number(row.created_at)),
+    expireAt: Math.floor(Number(row.expire_at) / 1000),
   };
 }
 
@@ -170,8 +174,13 @@ export function createOrderService(ctx: OrderSrvContext, relay: Pick<Relay, 'del
     },
 
     async OrderDetail(request) {
-      requirePositive(request.id, 'id');
-      let query = db.selectFrom('order_info').selectAll().where('id', '=', request.id);
+      // By id, or (id 0) by order number, as the payment return page and `npm run pay` look orders up.
+      let query = db.selectFrom('order_info').selectAll();
+      if (request.id === 0 && request.orderSn) query = query.where('order_sn', '=', request.orderSn);
+      else {
+        requirePositive(request.id, 'id');
+        query = query.where('id', '=', request.id);
+      }
       // userId 0 reads any order (admin); otherwise someone else's order is simply not found.
       if (request.userId > 0) query = query.where('user_id', '=', request.userId);
       const row = await query.executeTakeFirst();
@@ -191,35 +200,37 @@ export function createOrderService(ctx: OrderSrvContext, relay: Pick<Relay, 'del
       };
     },
 
-    async UpdateOrderStatus(request) {
+    async UpdateOrderStatus(request, rpc) {
       const orderSn = requireText(request.orderSn, 'orderSn');
       if (!isOrderStatus(request.status) || request.status === WAIT_BUYER_PAY) throw invalid(`未知的订单状态: ${request.status}`);
-      const target = request.status;
-      if (target === TRADE_CLOSED) {
+      if (request.status === TRADE_CLOSED) {
         // The same path as the timeout: compare-and-set, and the stock return promised in that transaction.
         const outcome = await closeUnpaid(ctx, orderSn);
-        if (outcome === 'closed') {
-          await relay.deliver('stock.reback', orderSn); // now if it can; the relay retries otherwise
-          return {};
-        }
         if (outcome === 'missing') throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);
-      } else {
-        const payTime = request.payTime > 0 ? request.payTime : null;
-        // Compare-and-set: the transition happens only from an allowed predecessor, so racing writers
-        // (a payment and a close) cannot both win and nothing ever moves backwards.
-        const moved = await db
-          .updateTable('order_info')
-          .set({ status: target, updated_at: now(), ...(payTime !== null ? { pay_time: payTime } : {}) })
-          .where('order_sn', '=', orderSn)
-          .where('status', 'in', [...predecessorsOf(target)])
-          .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) === 1) return {};
+        if (outcome === 'closed') await relay.deliver('stock.reback', orderSn); // now if it can; else the relay retries
+        else {
+          const current = await db.selectFrom('order_info').select('status').where('order_sn', '=', orderSn).executeTakeFirstOrThrow();
+          if (current.status !== TRADE_CLOSED) {
+            throw new RpcError(grpc.status.FAILED_PRECONDITION, `订单状态不能从 ${current.status} 变为 ${TRADE_CLOSED}`);
+          }
+        }
+        return {};
       }
-      const current = await db.selectFrom('order_info').select('status').where('order_sn', '=', orderSn).executeTakeFirst();
-      if (!current) throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);
-      // A repeat of what already happened, or a stale "paid" after the order moved further along.
-      if (current.status === target || (isPaid(target) && isPaid(current.status))) return {};
-      throw new RpcError(grpc.status.FAILED_PRECONDITION, `订单状态不能从 ${current.status} 变为 ${target}`);
+      const amountCents = request.totalAmount ? parseAmount(request.totalAmount) : undefined;
+      if (request.totalAmount && amountCents === undefined) throw invalid(`totalAmount 不是合法金额: ${request.totalAmount}`);
+      const outcome = await recordPayment(ctx, orderSn, {
+        status: request.status,
+        tradeNo: request.tradeNo.trim() || null,
+        paidAt: request.payTime > 0 ? request.payTime : null,
+        amountCents,
+      });
+      rpc.setResponseMetadata(PAYMENT_OUTCOME_KEY, outcome);
+      return {};
+    },
+
+    async ReconcileOrders(request) {
+      if (!Number.isInteger(request.olderThanSeconds) || request.olderThanSeconds < 0) throw invalid('olderThanSeconds 必须是非负整数');
+      return reconcileUnpaid(ctx, request.olderThanSeconds * 1000);
     },
   };
 }

@@ -1,0 +1,10 @@
+// Original file: proto/order.proto
+
+
+export interface ReconcileRequest {
+  'olderThanSeconds'?: (number);
+}
+
+export interface ReconcileRequest__Output {
+  'olderThanSeconds': (number);
+}

@@ -1,0 +1,125 @@
+// `npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]`:
+// joint debugging without Alipay. Sends the exact signed async notify Alipay would send for the
+// order, signed with the dev stack's stand-in Alipay key (DATA_DIR/alipay/alipay-private.pem, whose
+// public half the dev stack configures as Alipay's public key), to the gateway's notify URL.
+// The amount is the order's total from the order srv unless --amount overrides it (to try a
+// mismatch, or an order the srv does not know). Exit 0 when the gateway answers exactly `success`,
+// 1 otherwise, 2 on usage errors.
+import fs from 'node:fs';
+import { yuanToCents } from '../../global/money';
+import { createSrvClient } from '../../global/srv-conn';
+import { notifyFields, signAlipayNotify, type NotifyTradeStatus } from '../alipay-notify';
+import { devSecretPaths } from '../dev-secrets';
+
+const USAGE = 'usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]\n';
+const STATUSES: readonly NotifyTradeStatus[] = ['TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'];
+
+interface Args {
+  orderSn: string;
+  status: NotifyTradeStatus;
+  amountCents?: number;
+}
+
+function parseArgs(argv: string[]): Args | string {
+  let orderSn: string | undefined;
+  let status: NotifyTradeStatus = 'TRADE_SUCCESS';
+  let amountCents: number | undefined;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--status') {
+      const value = argv[++i] ?? '';
+      if (!(STATUSES as readonly string[]).includes(value)) return `--status must be one of ${STATUSES.join(', ')}`;
+      status = value as NotifyTradeStatus;
+    } else if (arg === '--amount') {
+      const value = argv[++i] ?? '';
+      if (!/^\d{1,9}(\.\d{1,2})?$/.test(value)) return '--amount must be yuan with at most 2 decimals, like 12.34';
+      amountCents = yuanToCents(Number(value));
+    } else if (arg.startsWith('-')) {
+      return `unknown option ${arg}`;
+    } else if (orderSn === undefined) {
+      orderSn = arg;
+    } else {
+      return `unexpected argument ${arg}`;
+    }
+  }
+  if (!orderSn) return 'the order number is required';
+  return { orderSn, status, ...(amountCents !== undefined ? { amountCents } : {}) };
+}
+
+/** The order's total in cents, as the order srv knows it. */
+async function orderTotalCents(orderSn: string, target: string): Promise<number> {
+  const client = createSrvClient('order', target, { deadlineMs: 5000 });
+  try {
+    const detail = await client.api.OrderDetail({ id: 0, userId: 0, orderSn });
+    if (!detail.orderInfo || detail.orderInfo.orderSn !== orderSn) throw new Error(`the order srv has no order ${orderSn}`);
+    return yuanToCents(detail.orderInfo.total);
+  } finally {
+    client.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (typeof args === 'string') {
+    process.stderr.write(`${args}\n${USAGE}`);
+    return 2;
+  }
+  const env = process.env;
+  const keyFile = devSecretPaths(env.DATA_DIR || './data').alipayPrivateKey;
+  if (!fs.existsSync(keyFile)) {
+    process.stderr.write(
+      `no stand-in Alipay key at ${keyFile}: run \`npm start\` once so the dev stack creates it (or set DATA_DIR to its data directory)\n`,
+    );
+    return 1;
+  }
+  const alipayPrivateKey = fs.readFileSync(keyFile, 'utf8');
+  const orderSrv = env.ORDER_SRV || '127.0.0.1:50053';
+  let totalCents = args.amountCents;
+  if (totalCents === undefined) {
+    try {
+      totalCents = await orderTotalCents(args.orderSn, orderSrv);
+    } catch (err) {
+      process.stderr.write(`cannot read order ${args.orderSn} from the order srv at ${orderSrv}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
+  const notifyUrl = env.ALIPAY_NOTIFY_URL || `http://127.0.0.1:${env.PORT || '8023'}/o/v1/pay/alipay/notify`;
+  const form = signAlipayNotify(
+    notifyFields({
+      orderSn: args.orderSn,
+      totalCents,
+      appId: env.ALIPAY_APP_ID || '2021000000000000',
+      ...(env.ALIPAY_SELLER_ID ? { sellerId: env.ALIPAY_SELLER_ID } : {}),
+      status: args.status,
+    }),
+    alipayPrivateKey,
+  );
+  process.stdout.write(`POST ${notifyUrl}  ${form.trade_status} ${form.out_trade_no} total_amount=${form.total_amount} trade_no=${form.trade_no}\n`);
+  let response: Response;
+  let body: string;
+  try {
+    response = await fetch(notifyUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(15_000),
+    });
+    body = await response.text();
+  } catch (err) {
+    const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+    process.stderr.write(`cannot reach the gateway at ${notifyUrl}: ${cause}\n`);
+    return 1;
+  }
+  process.stdout.write(`HTTP ${response.status}\n${body}\n`);
+  return body === 'success' ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`pay failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
