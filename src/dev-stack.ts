@@ -1,21 +1,12 @@
 // `npm start`: the whole system on one machine with every default: goods, inventory and order srvs
 // on SQLite files under DATA_DIR (demo catalogue seeded on first start) and the gateway in front.
 // Secrets not given in the environment are generated into DATA_DIR once and reused.
-import {
-  gatewaySchema,
-  goodsSrvSchema,
-  inventorySrvSchema,
-  orderSrvSchema,
-  parseConfig,
-  type Env,
-} from '../global/config';
+import { gatewaySchema, parseConfig, type Env } from '../global/config';
 import { createLogger } from '../global/logger';
 import { ensureDevSecrets } from './dev-secrets';
 import { startGateway } from './gateway';
 import { runMain, stopOnSignal } from './lifecycle';
-import { startGoodsSrv } from './srv/goods';
-import { startInventorySrv } from './srv/inventory';
-import { startOrderSrv } from './srv/order';
+import { startAllSrvs } from './srv/all';
 
 const logger = createLogger({ name: 'dev-stack', level: process.env.LOG_LEVEL });
 
@@ -34,24 +25,21 @@ runMain(async () => {
     DATA_DIR: dataDir,
     ...process.env,
   };
-  const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), { logger: logger.child({ srv: 'goods' }), seedDemo: true });
-  const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, env), {
-    logger: logger.child({ srv: 'inventory' }),
-    seedDemo: true,
-  });
   // The order srv asks Alipay before closing and refunds late payments, but only with a real Alipay app:
   // the generated stand-in keys cannot talk to Alipay, so then it closes without asking.
   const realAlipay = Boolean(process.env.ALIPAY_APP_ID);
-  const orderEnv: Env = realAlipay ? env : { ...env, ALIPAY_APP_ID: '', ALIPAY_PRIVATE_KEY: '', ALIPAY_PUBLIC_KEY: '' };
-  const order = await startOrderSrv(parseConfig(orderSrvSchema, orderEnv), { logger: logger.child({ srv: 'order' }) });
-  const gateway = await startGateway(parseConfig(gatewaySchema, env), logger.child({ srv: 'gateway' }));
-  logger.info(
-    { gateway: `http://127.0.0.1:${gateway.port}/o/v1`, goods: goods.address, inventory: inventory.address, order: order.address, dataDir },
-    'dev stack ready; get a token with: npm run token -- 1',
-  );
+  const srvs = await startAllSrvs({
+    env,
+    orderEnv: realAlipay ? {} : { ALIPAY_APP_ID: '', ALIPAY_PRIVATE_KEY: '', ALIPAY_PUBLIC_KEY: '' },
+    logger,
+    seedDemo: true,
+  });
+  const { goods, inventory, order } = srvs.targets;
+  const gatewayEnv = { ...env, GOODS_SRV: goods, INVENTORY_SRV: inventory, ORDER_SRV: order };
+  const gateway = await startGateway(parseConfig(gatewaySchema, gatewayEnv), logger.child({ srv: 'gateway' }));
+  logger.info({ gateway: `http://127.0.0.1:${gateway.port}/o/v1`, ...srvs.targets, dataDir }, 'dev stack ready; get a token with: npm run token -- 1');
   stopOnSignal(async () => {
     await gateway.stop();
-    await order.stop();
-    await Promise.all([goods.stop(), inventory.stop()]);
+    await srvs.stop();
   }, logger);
 }, logger);

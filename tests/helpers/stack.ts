@@ -7,15 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type express from 'express';
 import { createConnection } from 'mysql2/promise';
-import {
-  gatewaySchema,
-  goodsSrvSchema,
-  inventorySrvSchema,
-  orderSrvSchema,
-  parseConfig,
-  type Env,
-  type GatewayConfig,
-} from '../../global/config';
+import { gatewaySchema, parseConfig, type Env, type GatewayConfig } from '../../global/config';
 import { createLogger, silentLogger } from '../../global/logger';
 const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
 import { createSrvConn, type SrvConn, type SrvName, type SrvTargets } from '../../global/srv-conn';
@@ -23,10 +15,7 @@ import { signToken } from '../../middlewares/auth';
 import { createAlipay, type Alipay } from '../../src/alipay';
 import { createApp } from '../../src/app';
 import { paySettings } from '../../src/deps';
-import { startGoodsSrv } from '../../src/srv/goods';
-import { startInventorySrv } from '../../src/srv/inventory';
-import { startOrderSrv, type RunningOrderSrv } from '../../src/srv/order';
-import type { RunningSrv } from '../../src/srv/running-srv';
+import { startAllSrvs, type AllSrvs } from '../../src/srv/all';
 import { createTestStore, type StoreKind } from './grpc';
 
 export interface RsaPair {
@@ -103,7 +92,7 @@ export interface Stack extends Gateway {
   storage: Env;
   store: StoreKind;
   targets: SrvTargets;
-  srvs: { goods: RunningSrv; inventory: RunningSrv; order: RunningOrderSrv };
+  srvs: AllSrvs;
   token(userId: number, options?: { admin?: boolean }): string;
   /** Plain SQL against a srv's own store (SQLite file or MariaDB database), for arranging and checking. */
   query<Row = Record<string, unknown>>(srv: SrvName, sql: string, params?: unknown[]): Promise<Row[]>;
@@ -136,6 +125,9 @@ export async function queryStore<Row>(storage: Env, srv: SrvName, sql: string, p
  * The store the suite runs on: SQLite files by default; a throwaway MariaDB database per stack with
  * TEST_STORE=mariadb (.ci/run runs the suite both ways).
  */
+/** Every srv on a free port of 127.0.0.1. */
+export const ON_ANY_PORT: Env = { GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.0.0.1:0', ORDER_SRV: '127.0.0.1:0' };
+
 export const TEST_STORE: StoreKind = process.env.TEST_STORE === 'mariadb' ? 'mariadb' : 'sqlite';
 
 /** The whole system with the demo catalogue (goods 1..20, stock 100 each). */
@@ -143,27 +135,13 @@ export async function startStack(options: { gateway?: Env; order?: Env } = {}): 
   const store = await createTestStore(TEST_STORE, 'stack');
   if ('skipped' in store) throw new Error(store.skipped);
   const dataDir = store.env.DATA_DIR;
-  const base: Env = { ...store.env, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' };
-  const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), {
-    logger: silentLogger,
+  const srvs = await startAllSrvs({
+    env: { ...store.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' },
+    orderEnv: { RELAY_INTERVAL_MS: '50', ...options.order },
+    logger: debugLogger,
     seedDemo: true,
   });
-  const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...base, INVENTORY_SRV: '127.0.0.1:0' }), {
-    logger: silentLogger,
-    seedDemo: true,
-  });
-  const order = await startOrderSrv(
-    parseConfig(orderSrvSchema, {
-      ...base,
-      ORDER_SRV: '127.0.0.1:0',
-      GOODS_SRV: goods.address,
-      INVENTORY_SRV: inventory.address,
-      RELAY_INTERVAL_MS: '50',
-      ...options.order,
-    }),
-    { logger: debugLogger },
-  );
-  const targets: SrvTargets = { goods: goods.address, inventory: inventory.address, order: order.address };
+  const { targets } = srvs;
   const gateway = buildGateway(targets, options.gateway);
   return {
     ...gateway,
@@ -171,13 +149,12 @@ export async function startStack(options: { gateway?: Env; order?: Env } = {}): 
     storage: store.env,
     store: TEST_STORE,
     targets,
-    srvs: { goods, inventory, order },
+    srvs,
     query: (srv, sql, params = []) => queryStore(store.env, srv, sql, params),
     token: (userId, opts = {}) => signToken(TEST_JWT_KEY, { userId, nickName: `user${userId}`, admin: opts.admin ?? false }),
     async stop() {
       gateway.close();
-      await order.stop();
-      await Promise.all([goods.stop(), inventory.stop()]);
+      await srvs.stop();
       await store.cleanup();
     },
   };

@@ -3,13 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { centsToYuan } from '../../../global/money';
-import {
-  WAIT_BUYER_PAY,
-  TRADE_CLOSED,
-  isOrderStatus,
-  isPaid,
-  predecessorsOf,
-} from '../../../global/order-status';
+import { WAIT_BUYER_PAY, TRADE_CLOSED, isOrderStatus } from '../../../global/order-status';
 import { PAYMENT_OUTCOME_KEY } from '../../../global/srv-conn';
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResponse';

@@ -1,0 +1,59 @@
+// The three srvs together, wired to each other: what the dev stack, the benchmark and the tests run.
+// The order srv dials the goods and inventory srvs wherever they actually bound (port 0 works).
+import { goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, type Env } from '../../global/config';
+import type { Logger } from '../../global/logger';
+import type { SrvTargets } from '../../global/srv-conn';
+import type { RpcFaults } from './grpc-server';
+import { startGoodsSrv } from './goods';
+import { startInventorySrv } from './inventory';
+import { startOrderSrv, type RunningOrderSrv } from './order';
+import type { RunningSrv } from './running-srv';
+
+export interface AllSrvs {
+  goods: RunningSrv;
+  inventory: RunningSrv;
+  order: RunningOrderSrv;
+  /** Where each one listens, as the gateway dials them. */
+  targets: SrvTargets;
+  /** The order srv first (it calls the others), then goods and inventory. */
+  stop(): Promise<void>;
+}
+
+export interface AllSrvsOptions {
+  /** Settings every srv reads (DATA_DIR or DATABASE_URL, GOODS_SRV, …). */
+  env: Env;
+  /** Settings only the order srv gets, over env. */
+  orderEnv?: Env;
+  logger: Logger;
+  seedDemo?: boolean;
+  faults?: Partial<Record<'goods' | 'inventory' | 'order', RpcFaults>>;
+}
+
+export async function startAllSrvs({ env, orderEnv = {}, logger, seedDemo = false, faults = {} }: AllSrvsOptions): Promise<AllSrvs> {
+  const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), { logger: logger.child({ srv: 'goods' }), seedDemo, faults: faults.goods });
+  const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, env), {
+    logger: logger.child({ srv: 'inventory' }),
+    seedDemo,
+    faults: faults.inventory,
+  }).catch(async (err: unknown) => {
+    await goods.stop();
+    throw err;
+  });
+  const order = await startOrderSrv(
+    parseConfig(orderSrvSchema, { ...env, GOODS_SRV: goods.address, INVENTORY_SRV: inventory.address, ...orderEnv }),
+    { logger: logger.child({ srv: 'order' }), faults: faults.order },
+  ).catch(async (err: unknown) => {
+    await Promise.all([goods.stop(), inventory.stop()]);
+    throw err;
+  });
+  return {
+    goods,
+    inventory,
+    order,
+    targets: { goods: goods.address, inventory: inventory.address, order: order.address },
+    async stop() {
+      await order.stop();
+      await Promise.all([goods.stop(), inventory.stop()]);
+    },
+  };
+}
