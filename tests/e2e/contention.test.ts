@@ -4,22 +4,13 @@
 // stock or refused before it ran, and the order srv's answer to CreateOrder is lost after the order was
 // written. Clients retry a 5xx, or a 409 with Retry-After, with the same key, a bounded number of times.
 // Runs on the store TEST_STORE names (SQLite files, or a throwaway MariaDB database).
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
-import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, type Env } from '../../global/config';
-import { silentLogger } from '../../global/logger';
 import type { SrvName } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
-import { startGoodsSrv } from '../../src/srv/goods';
 import type { RpcFaults } from '../../src/srv/grpc-server';
-import { startInventorySrv } from '../../src/srv/inventory';
-import { startOrderSrv } from '../../src/srv/order';
-import type { RunningSrv } from '../../src/srv/running-srv';
-import { createTestStore, type TestStore } from '../helpers/grpc';
+import { createTestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { buildGateway, TEST_JWT_KEY, TEST_STORE, type Gateway } from '../helpers/stack';
+import { startStack, TEST_JWT_KEY, TEST_STORE, type Stack } from '../helpers/stack';
 
 const GOODS = 11;
 const STOCK = 37;
@@ -82,68 +73,9 @@ const faults = new FaultInjector({
   'order.CreateOrder': { after: 0.05, before: 0 }, // the order written but the answer lost
 });
 
-let store: TestStore | undefined;
-let goods: RunningSrv | undefined;
-let inventory: RunningSrv | undefined;
-let order: RunningSrv | undefined;
-let gateway: Gateway | undefined;
+let stack: Stack | undefined;
 
-/** The same srvs startStack starts, but with the failure injectors passed to inventory and order. */
-async function startAll(made: TestStore): Promise<void> {
-  store = made;
-  // Deadlines well above the rush's normal latency (~1 s), so a 504 here means something hung, not that
-  // two cores were busy with 200 requests and the rest of the suite.
-  const base: Env = { ...store.env, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: DEADLINE_MS };
-  goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), { logger: silentLogger, seedDemo: true });
-  inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...base, INVENTORY_SRV: '127.0.0.1:0' }), {
-    logger: silentLogger,
-    seedDemo: true,
-    faults: faults.forSrv('inventory'),
-  });
-  order = await startOrderSrv(
-    parseConfig(orderSrvSchema, {
-      ...base,
-      ORDER_SRV: '127.0.0.1:0',
-      GOODS_SRV: goods.address,
-      INVENTORY_SRV: inventory.address,
-      RELAY_INTERVAL_MS: '50',
-      // Just above the deadline: an attempt whose immediate give-back timed out under load is
-      // recovered by the relay within the settle wait below.
-      ATTEMPT_RECOVER_SECONDS: '9',
-    }),
-    { logger: silentLogger, faults: faults.forSrv('order') },
-  );
-  gateway = buildGateway({ goods: goods.address, inventory: inventory.address, order: order.address }, { GRPC_DEADLINE_MS: DEADLINE_MS });
-}
-
-async function stopAll(): Promise<void> {
-  gateway?.close();
-  await order?.stop();
-  await Promise.all([goods?.stop(), inventory?.stop()]);
-  await store?.cleanup();
-}
-
-/** Plain SQL against one srv's store (its SQLite file, or the shared MariaDB database). */
-async function query<Row>(srv: SrvName, sql: string, params: unknown[] = []): Promise<Row[]> {
-  const env = store!.env;
-  if (env.DATABASE_URL) {
-    const conn = await createConnection({ uri: env.DATABASE_URL });
-    try {
-      const [rows] = await conn.query(sql, params);
-      return rows as Row[];
-    } finally {
-      await conn.end();
-    }
-  }
-  const file = new SQLite(path.join(env.DATA_DIR, `${srv}.db`), { readonly: true });
-  try {
-    return file.prepare(sql).all(...params) as Row[];
-  } finally {
-    file.close();
-  }
-}
-
-const stockOf = async () => (await gateway!.srv.inventory.InvDetail({ goodsId: GOODS })).num;
+const stockOf = async () => (await stack!.srv.inventory.InvDetail({ goodsId: GOODS })).num;
 
 interface Answer {
   userId: number;
@@ -160,7 +92,7 @@ interface Answer {
 /** One client request: the same key until it gets an answer worth keeping, or runs out of tries. */
 async function orderWithRetries(userId: number, token: string, key: string, answers: Answer[]): Promise<void> {
   for (let attempt = 1; attempt <= MAX_TRIES; attempt++) {
-    const res = await api(gateway!.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
+    const res = await api(stack!.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
     const retryAfter = res.headers['retry-after'] as string | undefined;
     answers.push({
       userId,
@@ -195,12 +127,24 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
     it.skip(`when ${TEST_STORE} is not reachable then this test is skipped: ${made.skipped}`, () => {});
     return;
   }
-  beforeAll(() => startAll(made));
-  afterAll(stopAll);
+  beforeAll(async () => {
+    stack = await startStack({
+      store: made,
+      // Deadlines well above the rush's normal latency (~1 s), so a 504 here means something hung, not that
+      // two cores were busy with 200 requests and the rest of the suite.
+      srvs: { GRPC_DEADLINE_MS: DEADLINE_MS },
+      gateway: { GRPC_DEADLINE_MS: DEADLINE_MS },
+      // Just above the deadline: an attempt whose immediate give-back timed out under load is
+      // recovered by the relay within the settle wait below.
+      order: { ATTEMPT_RECOVER_SECONDS: '9' },
+      faults: { inventory: faults.forSrv('inventory'), order: faults.forSrv('order') },
+    });
+  });
+  afterAll(() => stack?.stop());
 
   it('when 200 keyed requests race for 37 units under injected failures then exactly 37 orders exist, one per user at most, stock ends at 0 and never below, and every answer is a contract status', async () => {
-    const app = gateway!.app;
-    await gateway!.srv.inventory.SetInv({ goodsId: GOODS, num: STOCK });
+    const app = stack!.app;
+    await stack!.srv.inventory.SetInv({ goodsId: GOODS, num: STOCK });
     const users = Array.from({ length: USERS }, (_, i) => {
       const userId = 50_000 + i;
       return { userId, token: signToken(TEST_JWT_KEY, { userId, nickName: `rush${userId}` }) };
@@ -231,7 +175,7 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
     faults.armed = false;
 
     // Compensations finish within a bounded time: no attempt left open, no stock return pending.
-    const count = async (srv: SrvName, sql: string) => Number((await query<{ n: number | string }>(srv, sql))[0]?.n);
+    const count = async (srv: SrvName, sql: string) => Number((await stack!.query<{ n: number | string }>(srv, sql))[0]?.n);
     const pending = await waitFor(
       async () => ({
         attempts: await count('order', 'SELECT COUNT(*) AS n FROM order_attempt'),
@@ -261,12 +205,12 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
     expect(answers.filter((a) => a.status === 504), context).toEqual([]);
     expect(faults.total, 'failures were injected').toBeGreaterThan(0);
 
-    const placed = await query<{ id: number; order_sn: string; user_id: number; status: string; nums: number }>(
+    const placed = await stack!.query<{ id: number; order_sn: string; user_id: number; status: string; nums: number }>(
       'order',
       'SELECT o.id, o.order_sn, o.user_id, o.status, g.nums FROM order_info o JOIN order_goods g ON g.order_id = o.id WHERE g.goods_id = ?',
       [GOODS],
     );
-    const ledger = await query<{ order_sn: string; status: string; detail: string }>('inventory', 'SELECT order_sn, status, detail FROM inventory_sell');
+    const ledger = await stack!.query<{ order_sn: string; status: string; detail: string }>('inventory', 'SELECT order_sn, status, detail FROM inventory_sell');
     const sold = ledger.filter((l) => l.status === 'sold');
     const unitsSold = sold.flatMap((l) => JSON.parse(l.detail) as Array<{ goodsId: number; num: number }>).reduce((n, i) => n + i.num, 0);
 

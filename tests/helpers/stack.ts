@@ -15,8 +15,8 @@ import { signToken } from '../../middlewares/auth';
 import { createAlipay, type Alipay } from '../../src/alipay';
 import { createApp } from '../../src/app';
 import { paySettings } from '../../src/deps';
-import { startAllSrvs, type AllSrvs } from '../../src/srv/all';
-import { createTestStore, type StoreKind } from './grpc';
+import { startAllSrvs, type AllSrvs, type AllSrvsOptions } from '../../src/srv/all';
+import { createTestStore, type StoreKind, type TestStore } from './grpc';
 
 export interface RsaPair {
   privateKey: string;
@@ -131,15 +131,27 @@ export const ON_ANY_PORT: Env = { GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.
 export const TEST_STORE: StoreKind = process.env.TEST_STORE === 'mariadb' ? 'mariadb' : 'sqlite';
 
 /** The whole system with the demo catalogue (goods 1..20, stock 100 each). */
-export async function startStack(options: { gateway?: Env; order?: Env } = {}): Promise<Stack> {
-  const store = await createTestStore(TEST_STORE, 'stack');
+export interface StackOptions {
+  /** Settings for the gateway, for every srv, and for the order srv only. */
+  gateway?: Env;
+  srvs?: Env;
+  order?: Env;
+  /** Injected srv failures (see RpcFaults). */
+  faults?: AllSrvsOptions['faults'];
+  /** A store made by the caller (its cleanup becomes the stack's); else a fresh one on TEST_STORE. */
+  store?: TestStore;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const store = options.store ?? (await createTestStore(TEST_STORE, 'stack'));
   if ('skipped' in store) throw new Error(store.skipped);
   const dataDir = store.env.DATA_DIR;
   const srvs = await startAllSrvs({
-    env: { ...store.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' },
+    env: { ...store.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000', ...options.srvs },
     orderEnv: { RELAY_INTERVAL_MS: '50', ...options.order },
     logger: debugLogger,
     seedDemo: true,
+    ...(options.faults ? { faults: options.faults } : {}),
   });
   const { targets } = srvs;
   const gateway = buildGateway(targets, options.gateway);
