@@ -21,7 +21,7 @@ function ownerFilter(principal: Principal): number {
   return principal.role === 'admin' ? 0 : principal.userId;
 }
 
-export function orderRoutes({ srv, alipay, pay }: AppDeps): Router {
+export function orderRoutes({ srv, alipay, pay, logger }: AppDeps): Router {
   const router = Router();
   router.get('/', validate({ query: OrderListQuery }), list);
   router.post('/', validate({ body: CreateOrderForm }), create);
@@ -64,7 +64,12 @@ export function orderRoutes({ srv, alipay, pay }: AppDeps): Router {
         },
       },
     );
-    res.json({ id: order.id, order_sn: order.orderSn, alipay_url: payUrl(order) });
+    const alipayUrl = payUrl(order);
+    if (alipayUrl === null) {
+      // A new order with no time left to pay: the margin is not below the order srv's timeout.
+      logger.warn({ orderSn: order.orderSn, expireAt: order.expireAt }, 'ALIPAY_EXPIRE_MARGIN_SECONDS leaves a new order no time to pay');
+    }
+    res.json({ id: order.id, order_sn: order.orderSn, alipay_url: alipayUrl });
   }
 
   async function detail(_req: Request, res: Response) {
