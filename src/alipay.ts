@@ -118,17 +118,22 @@ function readKey(text: string, kind: 'private' | 'public'): crypto.KeyObject {
   return crypto.createPublicKey({ key: Buffer.from(text.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
 }
 
-function parseKeys(config: AlipayKeysConfig): { privateKey: string; publicKey: string } {
+interface ParsedKey {
+  object: crypto.KeyObject;
+  pem: string;
+}
+
+function parseKeys(config: AlipayKeysConfig): { privateKey: ParsedKey; publicKey: ParsedKey } {
   const problems: string[] = [];
-  const parse = (key: 'ALIPAY_PRIVATE_KEY' | 'ALIPAY_PUBLIC_KEY', kind: 'private' | 'public'): string => {
+  const parse = (key: 'ALIPAY_PRIVATE_KEY' | 'ALIPAY_PUBLIC_KEY', kind: 'private' | 'public'): ParsedKey => {
     try {
-      const k = readKey(config[key], kind);
-      if (k.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
-      const exported = kind === 'private' ? k.export({ format: 'pem', type: 'pkcs8' }) : k.export({ format: 'pem', type: 'spki' });
-      return exported.toString();
+      const object = readKey(config[key], kind);
+      if (object.asymmetricKeyType !== 'rsa') throw new Error('not RSA');
+      const pem = kind === 'private' ? object.export({ format: 'pem', type: 'pkcs8' }) : object.export({ format: 'pem', type: 'spki' });
+      return { object, pem: pem.toString() };
     } catch {
       problems.push(`${key} must be an RSA ${kind} key (PEM, or the base64 body)`);
-      return '';
+      return { object: crypto.createSecretKey(Buffer.alloc(1)), pem: '' };
     }
   };
   const privateKey = parse('ALIPAY_PRIVATE_KEY', 'private');
@@ -142,10 +147,10 @@ const DEFAULT_TIMEOUT_MS = 5000;
 /** The one SDK object a factory builds; keys parsed here, once. */
 function createSdk(config: AlipayKeysConfig, options: AlipayClientOptions): AlipaySdk {
   const { privateKey, publicKey } = parseKeys(config);
-  return new AlipaySdk({
+  const sdk = new AlipaySdk({
     appId: config.ALIPAY_APP_ID,
-    privateKey,
-    alipayPublicKey: publicKey,
+    privateKey: privateKey.pem,
+    alipayPublicKey: publicKey.pem,
     keyType: 'PKCS8',
     signType: 'RSA2',
     gateway: config.ALIPAY_GATEWAY,
@@ -153,6 +158,11 @@ function createSdk(config: AlipayKeysConfig, options: AlipayClientOptions): Alip
     // Answers keep Alipay's own snake_case names (trade_status, send_pay_date, sub_code).
     camelcase: false,
   });
+  // The SDK wants PEM text to start with, then hands config.privateKey / alipayPublicKey to node:crypto
+  // on every signature and check, which re-parses the PEM each time (about two thirds of a page-pay
+  // URL's cost). node:crypto takes the parsed KeyObjects just the same.
+  Object.assign(sdk.config as unknown as Record<string, unknown>, { privateKey: privateKey.object, alipayPublicKey: publicKey.object });
+  return sdk;
 }
 
 /**
