@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { GatewayConfig } from '../global/config';
 import type { Logger } from '../global/logger';
-import { createSrvConn } from '../global/srv-conn';
+import { createSrvConn, type SrvConn } from '../global/srv-conn';
 import { createAlipay } from './alipay';
 import { createApp } from './app';
 import { paySettings } from './deps';
@@ -11,6 +11,8 @@ import { paySettings } from './deps';
 export interface RunningGateway {
   port: number;
   server: http.Server;
+  /** The gateway's own srv clients (tools reuse them rather than dial again). */
+  srv: SrvConn;
   stop(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   return {
     port,
     server,
+    srv,
     async stop() {
       await closeHttpServer(server, config.SHUTDOWN_GRACE_MS);
       srv.close();

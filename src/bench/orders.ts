@@ -13,27 +13,19 @@
 //   BENCH_ORDERS=400 (orders per run)   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306   BENCH_SETTLE_MS=15000
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { createConnection, createPool, type Pool } from 'mysql2/promise';
-import { gatewaySchema, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, type Env } from '../../global/config';
+import { gatewaySchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { TRADE_FINISHED, TRADE_SUCCESS, WAIT_BUYER_PAY } from '../../global/order-status';
-import { createSrvConn, type SrvConn, type SrvName } from '../../global/srv-conn';
+import type { SrvConn, SrvName } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
-import { createAlipay } from '../alipay';
-import { createApp } from '../app';
-import { paySettings } from '../deps';
-import { closeHttpServer } from '../gateway';
-import { startGoodsSrv } from '../srv/goods';
-import { startInventorySrv } from '../srv/inventory';
-import { startOrderSrv } from '../srv/order';
-import type { RunningSrv } from '../srv/running-srv';
+import { startGateway } from '../gateway';
+import { startAllSrvs } from '../srv/all';
 import type { LoadJob, LoadResult } from './load-worker';
 
 type StoreKind = 'sqlite' | 'mariadb';
@@ -175,41 +167,25 @@ interface System {
 
 /** The three srvs and the gateway, started as `npm start` starts them, on the given storage. */
 async function startSystem(storage: Storage): Promise<System> {
-  const base: Env = { ...storage.env, LOG_LEVEL: 'silent' };
-  const started: RunningSrv[] = [];
+  const srvs = await startAllSrvs({
+    env: { ...storage.env, LOG_LEVEL: 'silent', GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.0.0.1:0', ORDER_SRV: '127.0.0.1:0' },
+    // Compensations are delivered soon, and an abandoned attempt is recovered well within the settle wait
+    // (still twice the default deadline, so no attempt is taken over while its request may be running).
+    orderEnv: { RELAY_INTERVAL_MS: '200', ATTEMPT_RECOVER_SECONDS: '10' },
+    logger: silentLogger,
+    seedDemo: true,
+  });
   try {
-    const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...base, GOODS_SRV: '127.0.0.1:0' }), {
-      logger: silentLogger,
-      seedDemo: true,
-    });
-    started.push(goods);
-    const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...base, INVENTORY_SRV: '127.0.0.1:0' }), {
-      logger: silentLogger,
-      seedDemo: true,
-    });
-    started.push(inventory);
-    const order = await startOrderSrv(
-      parseConfig(orderSrvSchema, {
-        ...base,
-        ORDER_SRV: '127.0.0.1:0',
-        GOODS_SRV: goods.address,
-        INVENTORY_SRV: inventory.address,
-        // Compensations are delivered soon, and an abandoned attempt is recovered well within the settle wait
-        // (still twice the default deadline, so no attempt is taken over while its request may be running).
-        RELAY_INTERVAL_MS: '200',
-        ATTEMPT_RECOVER_SECONDS: '10',
-      }),
-      { logger: silentLogger },
-    );
-    started.unshift(order);
-
     const app = rsaPair();
     const alipay = rsaPair();
     const config = parseConfig(gatewaySchema, {
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: '0',
       JWT_KEY: crypto.randomBytes(24).toString('hex'),
-      GOODS_SRV: goods.address,
-      INVENTORY_SRV: inventory.address,
-      ORDER_SRV: order.address,
+      GOODS_SRV: srvs.targets.goods,
+      INVENTORY_SRV: srvs.targets.inventory,
+      ORDER_SRV: srvs.targets.order,
       ALIPAY_APP_ID: '2021000000000000',
       ALIPAY_PRIVATE_KEY: app.privateKey,
       ALIPAY_PUBLIC_KEY: alipay.publicKey,
@@ -217,38 +193,19 @@ async function startSystem(storage: Storage): Promise<System> {
       ALIPAY_NOTIFY_URL: 'http://127.0.0.1:8023/o/v1/pay/alipay/notify',
       ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/pay/return',
     });
-    const srv = createSrvConn(
-      { goods: goods.address, inventory: inventory.address, order: order.address },
-      { deadlineMs: config.GRPC_DEADLINE_MS },
-    );
-    const server = http.createServer(
-      createApp({
-        srv,
-        alipay: createAlipay(config),
-        logger: silentLogger,
-        jwtKey: config.JWT_KEY,
-        bodyLimit: config.BODY_LIMIT,
-        pay: paySettings(config),
-      }),
-    );
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
+    const gateway = await startGateway(config, silentLogger);
     return {
-      url: `http://127.0.0.1:${port}`,
-      srv,
+      url: `http://127.0.0.1:${gateway.port}`,
+      srv: gateway.srv,
       storage,
       token: (userId) => signToken(config.JWT_KEY, { userId, nickName: `bench${userId}` }),
       async stop() {
-        await closeHttpServer(server, 2000);
-        srv.close();
-        for (const s of started) await s.stop();
+        await gateway.stop();
+        await srvs.stop();
       },
     };
   } catch (err) {
-    for (const s of started) await s.stop().catch(() => undefined);
+    await srvs.stop().catch(() => undefined);
     throw err;
   }
 }
