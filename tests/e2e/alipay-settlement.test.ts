@@ -15,6 +15,7 @@ import { notifyFields, signAlipayNotify, STAND_IN_SELLER_ID } from '../../src/al
 import { startStandInAlipay, type StandInAlipay, type StandInTrade } from '../helpers/alipay-server';
 import { api, verifyPagePayUrl } from '../helpers/http';
 import { startStack, testKeys, TEST_APP_ID, type Stack } from '../helpers/stack';
+import { sleep, waitFor } from '../helpers/wait';
 
 interface World {
   stack: Stack;
@@ -103,18 +104,7 @@ afterAll(async () => {
   }
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
-
-/** Reads until done(value) or the time is up; returns the last value read (the caller asserts on it). */
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 6000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await sleep(20);
-  }
-}
 
 /** A user with `nums` of goodsId in the cart places an order; its expiry and total as the store has them. */
 async function placeOrder(w: World, goodsId: number, nums = 1): Promise<PlacedOrder> {

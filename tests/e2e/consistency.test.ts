@@ -6,6 +6,7 @@ import { silentLogger } from '../../global/logger';
 import { startInventorySrv } from '../../src/srv/inventory';
 import { api } from '../helpers/http';
 import { startStack, type Stack } from '../helpers/stack';
+import { sleep, waitFor } from '../helpers/wait';
 
 let stack: Stack;
 let nextUser = 20_000;
@@ -26,20 +27,7 @@ const form = { address: '广州市天河区', name: '赵六', mobile: '136001360
 const as = (t: string) => api(stack.app, t);
 const stockOf = async (goodsId: number) => (await stack.srv.inventory.InvDetail({ goodsId })).num;
 const ordersOf = async (userId: number) => (await stack.srv.order.OrderList({ userId, pages: 1, pagePerNums: 100 })).data;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    // A srv that is coming back may refuse a moment longer; keep asking until the time is up.
-    const value = await read().catch((err: unknown) => {
-      if (Date.now() > until) throw err;
-      return undefined;
-    });
-    if ((value !== undefined && done(value)) || Date.now() > until) return value as T;
-    await sleep(25);
-  }
-}
 
 async function userWithCart(goods: number, nums: number) {
   const userId = nextUser++;

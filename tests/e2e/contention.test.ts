@@ -11,6 +11,7 @@ import type { RpcFaults } from '../../src/srv/grpc-server';
 import { createTestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
 import { startStack, TEST_JWT_KEY, TEST_STORE, type Stack } from '../helpers/stack';
+import { sleep, waitFor, watchLowest } from '../helpers/wait';
 
 const GOODS = 11;
 const STOCK = 37;
@@ -22,7 +23,6 @@ const SEED = 0x5eed_2024;
 const DEADLINE_MS = '8000';
 const form = { address: '南京市鼓楼区', name: '周九', mobile: '13900139000', post: '请电话联系' };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** mulberry32: a small seeded generator, so the same seed injects the same failure sequence. */
 function seededRandom(seed: number): () => number {
@@ -112,14 +112,6 @@ async function orderWithRetries(userId: number, token: string, key: string, answ
   }
 }
 
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await sleep(25);
-  }
-}
 
 describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units, injected srv failures`, async () => {
   const made = await createTestStore(TEST_STORE, 'contention');
@@ -155,15 +147,7 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
 
     // The rush, with the stock watched all along.
     const answers: Answer[] = [];
-    let lowest = STOCK;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const stock = await stockOf().catch(() => undefined); // a slow answer is no reading, not a failure
-        if (stock !== undefined) lowest = Math.min(lowest, stock);
-        await sleep(5);
-      }
-    })();
+    const stockWatch = watchLowest(stockOf, STOCK);
     faults.armed = true;
     const started = Date.now();
     await Promise.all(
@@ -185,8 +169,7 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
       15_000,
     );
     const settled = { ...pending, stock: await stockOf() };
-    watching = false;
-    await watcher;
+    const lowest = await stockWatch.stop();
     // What happened, for a failure's message: the answers by kind, the failures injected, the end state.
     const byKind: Record<string, number> = {};
     for (const a of answers) {

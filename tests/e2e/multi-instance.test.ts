@@ -13,13 +13,13 @@ import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
 import { buildGateway, TEST_JWT_KEY, type Gateway } from '../helpers/stack';
+import { sleep, waitFor, watchLowest } from '../helpers/wait';
 
 const GOODS = 3;
 const STOCK = 25;
 const USERS = 40;
 const ORDER_SN_NODES = [101, 202] as const;
 const form = { address: '杭州市西湖区', name: '钱八', mobile: '13700137000', post: '送到前台' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let store: TestStore | undefined;
 let goods: RunningSrv | undefined;
@@ -107,14 +107,6 @@ const ordersOfGoods = () =>
     [GOODS],
   );
 
-async function waitFor<T>(read: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > until) return value;
-    await sleep(50);
-  }
-}
 
 // The store is made while collecting, so that without MariaDB the skipped test's name says why.
 describe('two order srvs and two inventory srvs on one MariaDB database behind one gateway', async () => {
@@ -135,18 +127,9 @@ describe('two order srvs and two inventory srvs on one MariaDB database behind o
     for (const u of users) await api(app, u.token).post('/o/v1/shopcarts').send({ goods: GOODS, nums: 1 }).expect(200);
 
     // Watch the stock while the rush runs.
-    let lowest = STOCK;
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        const stock = await stockOf().catch(() => undefined); // a slow answer is no reading, not a failure
-        if (stock !== undefined) lowest = Math.min(lowest, stock);
-        await sleep(5);
-      }
-    })();
+    const stockWatch = watchLowest(stockOf, STOCK);
     const answers = await Promise.all(users.map((u) => api(app, u.token).post('/o/v1/orders').send(form)));
-    watching = false;
-    await watcher;
+    const lowest = await stockWatch.stop();
 
     const statuses = answers.map((r) => `${r.status} ${r.status === 200 ? '' : r.body.code}`.trim());
     expect(statuses.filter((s) => s === '200')).toHaveLength(STOCK);
