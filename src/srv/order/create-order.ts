@@ -21,6 +21,7 @@ import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResp
 import type { OrderRequest__Output } from '../../../proto/types/proto/OrderRequest';
 import { inTransaction, isUniqueViolation } from '../database';
 import { RpcError, type RpcContext } from '../grpc-server';
+import { invalid, requirePositive, requireText } from './checks';
 import { downstream, ownCall, type OrderSrvContext } from './context';
 import { enqueue } from './outbox';
 import type { OrderAttemptTable, OrderInfoTable, OrderSchema } from './schema';
@@ -47,18 +48,13 @@ export interface OrderInput {
 }
 
 export function checkOrderRequest(request: OrderRequest__Output): OrderInput {
-  const text = (value: string, field: string) => {
-    const trimmed = value.trim();
-    if (!trimmed) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${field} 不能为空`);
-    return trimmed;
-  };
-  if (!Number.isInteger(request.userId) || request.userId < 1) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'userId 必须是正整数');
+  requirePositive(request.userId, 'userId');
   return {
     userId: request.userId,
-    address: text(request.address, 'address'),
-    name: text(request.name, 'name'),
-    mobile: text(request.mobile, 'mobile'),
-    post: text(request.post, 'post'),
+    address: requireText(request.address, 'address'),
+    name: requireText(request.name, 'name'),
+    mobile: requireText(request.mobile, 'mobile'),
+    post: requireText(request.post, 'post'),
   };
 }
 
@@ -240,7 +236,7 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
     const input = checkOrderRequest(request);
     const key = rpc.idempotencyKey;
     if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-      throw new RpcError(grpc.status.INVALID_ARGUMENT, 'Idempotency-Key 必须是1到128个可见字符');
+      throw invalid('Idempotency-Key 必须是1到128个可见字符');
     }
     const hash = requestHash(input);
     const giveUpAt = (rpc.deadline?.getTime() ?? ctx.now() + ctx.deadlineMs) - 100;

@@ -10,6 +10,7 @@ import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResp
 import type { ShopCartInfoResponse } from '../../../proto/types/proto/ShopCartInfoResponse';
 import { inTransaction, isUniqueViolation } from '../database';
 import { RpcError, type AsyncHandlers } from '../grpc-server';
+import { invalid, requirePositive, requireText } from './checks';
 import type { OrderSrvContext } from './context';
 import { createOrderHandler } from './create-order';
 import { reconcileUnpaid } from './expiry';
@@ -23,20 +24,6 @@ const DEFAULT_PAGE_SIZE = 10;
 
 const CART_NOT_FOUND = '购物车记录不存在';
 const ORDER_NOT_FOUND = '订单记录不存在';
-
-function invalid(details: string): RpcError {
-  return new RpcError(grpc.status.INVALID_ARGUMENT, details);
-}
-
-function requirePositive(value: number, field: string): void {
-  if (!Number.isInteger(value) || value < 1) throw invalid(`${field} 必须是正整数`);
-}
-
-function requireText(value: string, field: string): string {
-  const text = value.trim();
-  if (!text) throw invalid(`${field} 不能为空`);
-  return text;
-}
 
 /** `YYYY-MM-DD HH:MM:SS` in the srv's local time, as the course's srvs answer. */
 export function formatAddTime(ms: number): string {
