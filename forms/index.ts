@@ -2,7 +2,7 @@
 // before any form class is defined.
 import 'reflect-metadata';
 
-export * from './shop-cart';
-export * from './order';
 export * from './admin';
+export * from './order';
 export { INT32_MAX, toStrictInt } from './rules';
+export * from './shop-cart';

@@ -2,8 +2,8 @@
 // function, so a field reports one sentence that fits the value it got ("nums 必须是1到10000之间的整数"),
 // whichever of its constraints happens to fail first (decorator order is bottom-up and easy to disturb).
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsDefined, IsInt, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import type { ValidationArguments } from 'class-validator';
+import { IsBoolean, IsDefined, IsInt, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 export const INT32_MAX = 2_147_483_647;
 

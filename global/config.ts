@@ -54,34 +54,34 @@ const ALIPAY_SANDBOX = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
 
 export const orderSrvSchema = z
   .object({
-  ...common,
-  ...storage,
-  ORDER_SRV: hostPort.default('127.0.0.1:50053'),
-  GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
-  INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
-  /** Distinguishes order numbers of instances running side by side; random per start when unset. */
-  ORDER_SN_NODE: int(0, 999).optional(),
-  /** Unpaid orders close by themselves after this long (the seed's 30 minutes). */
-  ORDER_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(1800),
-  /** How often the relay delivers outbox messages and recovers abandoned attempts. */
-  RELAY_INTERVAL_MS: int(10, 600_000).default(1000),
-  /** An order attempt still open after this long is given up and its stock returned (well above any deadline). */
-  ATTEMPT_RECOVER_SECONDS: int(1, 86_400).default(60),
-  /** How long a relay's claim on a message keeps other relays off it (a crashed relay's claim lapses after this). */
-  RELAY_LEASE_SECONDS: int(1, 3600).default(30),
-  /** Testing aid: SIGKILL the srv at this step (see src/srv/order/faults.ts). Never set in production. */
-  ORDER_SRV_CRASH_AT: z.enum(CRASH_POINTS).optional(),
-  /**
-   * Alipay's OpenAPI, for asking before a timeout closes an order, closing the trade at Alipay,
-   * reconciling, and refunding late payments. All three keys, or none (then nothing is asked).
-   */
-  ALIPAY_APP_ID: z.string().min(1).optional(),
-  ALIPAY_PRIVATE_KEY: z.string().min(1).optional(),
-  ALIPAY_PUBLIC_KEY: z.string().min(1).optional(),
-  ALIPAY_GATEWAY: z.url().default(ALIPAY_SANDBOX),
-  ALIPAY_TIMEOUT_MS: int(100, 60_000).default(5000),
-  ALIPAY_REFUND_LATE_PAYMENTS: bool.default(true),
-})
+    ...common,
+    ...storage,
+    ORDER_SRV: hostPort.default('127.0.0.1:50053'),
+    GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
+    INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
+    /** Distinguishes order numbers of instances running side by side; random per start when unset. */
+    ORDER_SN_NODE: int(0, 999).optional(),
+    /** Unpaid orders close by themselves after this long (the seed's 30 minutes). */
+    ORDER_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(1800),
+    /** How often the relay delivers outbox messages and recovers abandoned attempts. */
+    RELAY_INTERVAL_MS: int(10, 600_000).default(1000),
+    /** An order attempt still open after this long is given up and its stock returned (well above any deadline). */
+    ATTEMPT_RECOVER_SECONDS: int(1, 86_400).default(60),
+    /** How long a relay's claim on a message keeps other relays off it (a crashed relay's claim lapses after this). */
+    RELAY_LEASE_SECONDS: int(1, 3600).default(30),
+    /** Testing aid: SIGKILL the srv at this step (see src/srv/order/faults.ts). Never set in production. */
+    ORDER_SRV_CRASH_AT: z.enum(CRASH_POINTS).optional(),
+    /**
+     * Alipay's OpenAPI, for asking before a timeout closes an order, closing the trade at Alipay,
+     * reconciling, and refunding late payments. All three keys, or none (then nothing is asked).
+     */
+    ALIPAY_APP_ID: z.string().min(1).optional(),
+    ALIPAY_PRIVATE_KEY: z.string().min(1).optional(),
+    ALIPAY_PUBLIC_KEY: z.string().min(1).optional(),
+    ALIPAY_GATEWAY: z.url().default(ALIPAY_SANDBOX),
+    ALIPAY_TIMEOUT_MS: int(100, 60_000).default(5000),
+    ALIPAY_REFUND_LATE_PAYMENTS: bool.default(true),
+  })
   .superRefine((c, issue) => {
     const set = (['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'] as const).filter((k) => c[k] !== undefined);
     if (set.length === 0 || set.length === 3) return;

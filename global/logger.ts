@@ -3,14 +3,7 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-const REDACT = [
-  'req.headers["x-token"]',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  '*.sign',
-  '*.privateKey',
-  '*.jwtKey',
-];
+const REDACT = ['req.headers["x-token"]', 'req.headers.authorization', 'req.headers.cookie', '*.sign', '*.privateKey', '*.jwtKey'];
 
 export function createLogger(options: { name: string; level?: string }): Logger {
   return pino({

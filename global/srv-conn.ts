@@ -104,6 +104,8 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
   const raw = new Ctor(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const api: Record<string, unknown> = {};
   for (const method of Object.keys(Ctor.service)) {
+    const fn = (raw as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method];
+    if (!fn) throw new Error(`${name} client has no method ${method}`);
     api[method] = (request: unknown, ctx: CallContext = {}) =>
       new Promise((resolve, reject) => {
         if (ctx.signal?.aborted) return reject(new SrvCallError(name, grpc.status.CANCELLED, 'caller went away'));
@@ -112,7 +114,6 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
         if (ctx.idempotencyKey) metadata.set('idempotency-key', ctx.idempotencyKey);
         const deadline = ctx.deadline ?? new Date(Date.now() + options.deadlineMs);
         const onAbort = () => call.cancel();
-        const fn = (raw as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method]!;
         const call = fn.call(raw, request, metadata, { deadline }, (err: grpc.ServiceError | null, response: unknown) => {
           ctx.signal?.removeEventListener('abort', onAbort);
           if (err) reject(new SrvCallError(name, err.code, err.details, reasonOf(err)));

@@ -1,7 +1,7 @@
 // Authentication (401) and authorization (403) as two middlewares, reading the course user-web's HS256 tokens.
 import crypto from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
-import type { RequestHandler, Request, Response } from 'express';
 import { AppError } from '../global/errors';
 
 export interface Principal {

@@ -1,8 +1,8 @@
 // validate(form): raw request input in, validated form instances out (res.locals.form), or one 400 naming every
 // failing field of every source. Handlers read the forms through bodyOf/queryOf/paramsOf and never touch req.body.
 import { plainToInstance } from 'class-transformer';
-import { validate as runValidators } from 'class-validator';
 import type { ValidationError, ValidatorOptions } from 'class-validator';
+import { validate as runValidators } from 'class-validator';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../global/errors';
 

@@ -1,5 +1,5 @@
 // /o/v1/admin: operations for AuthorityId 2 only.
-import { Router, type Request, type Response } from 'express';
+import { type Request, type Response, Router } from 'express';
 import { ReconcileQuery } from '../forms';
 import { callOf } from '../middlewares/call-context';
 import { queryOf, validate } from '../middlewares/validate';

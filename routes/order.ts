@@ -1,13 +1,13 @@
 // /o/v1/orders: list, detail, create, cancel. Admins (AuthorityId 2) read every order; anyone
 // else only their own, and "not yours" answers the same 404 as "missing".
 import * as grpc from '@grpc/grpc-js';
-import { Router, type Request, type Response } from 'express';
+import { type Request, type Response, Router } from 'express';
+import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
 import { AppError } from '../global/errors';
+import { yuanToCents } from '../global/money';
 import { isPaid, isUnpaid, TRADE_CLOSED } from '../global/order-status';
 import { IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY, SrvCallError } from '../global/srv-conn';
-import { yuanToCents } from '../global/money';
-import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
-import { principalOf, type Principal } from '../middlewares/auth';
+import { type Principal, principalOf } from '../middlewares/auth';
 import { callOf } from '../middlewares/call-context';
 import { bodyOf, paramsOf, queryOf, validate } from '../middlewares/validate';
 import type { OrderInfoResponse__Output } from '../proto/types/proto/OrderInfoResponse';

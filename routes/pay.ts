@@ -3,7 +3,7 @@
 // Alipay re-sends a notify (up to 8 times in about 25 h) until the body is exactly `success`, so
 // `success` is answered only once the outcome is durably recorded, or was already.
 import * as grpc from '@grpc/grpc-js';
-import express, { Router, type Request, type Response } from 'express';
+import express, { type Request, type Response, Router } from 'express';
 import { parseChinaTime } from '../global/china-time';
 import { AppError } from '../global/errors';
 import { isPaid, TRADE_CLOSED, TRADE_FINISHED, TRADE_SUCCESS } from '../global/order-status';
@@ -71,7 +71,12 @@ export function payRoutes({ srv, alipay, logger, bodyLimit, pay }: AppDeps): Rou
           let outcome = 'paid';
           await srv.order.UpdateOrderStatus(
             { orderSn, status, payTime: paidAt(form.gmt_payment), tradeNo: form.trade_no ?? '', totalAmount: form.total_amount ?? '' },
-            { ...call, onResponseMetadata: (md) => void (outcome = String(md.get(PAYMENT_OUTCOME_KEY)[0] ?? outcome)) },
+            {
+              ...call,
+              onResponseMetadata: (md) => {
+                outcome = String(md.get(PAYMENT_OUTCOME_KEY)[0] ?? outcome);
+              },
+            },
           );
           if (outcome === 'late') logger.warn({ requestId: call.requestId, orderSn, tradeNo: form.trade_no }, 'late payment acknowledged');
           return reply('success');

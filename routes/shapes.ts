@@ -87,7 +87,13 @@ export function orderDetailView(detail: OrderInfoDetailResponse__Output, alipayU
   if (!detail.orderInfo) throw new Error('order detail without orderInfo');
   return {
     ...orderView(detail.orderInfo),
-    goods: detail.data.map((g) => ({ id: g.goodsId, name: g.goodsName, image: g.goodsImage, price: roundYuan(g.goodsPrice), nums: g.nums })),
+    goods: detail.data.map((g) => ({
+      id: g.goodsId,
+      name: g.goodsName,
+      image: g.goodsImage,
+      price: roundYuan(g.goodsPrice),
+      nums: g.nums,
+    })),
     alipay_url: alipayUrl,
   };
 }

@@ -1,9 +1,9 @@
 // /o/v1/shopcarts: the caller's cart. Handlers: validated form + principal → srv calls → shape.
 import * as grpc from '@grpc/grpc-js';
-import { Router, type Request, type Response } from 'express';
+import { type Request, type Response, Router } from 'express';
+import { GoodsIdParams, ShopCartItemForm, ShopCartItemUpdateForm } from '../forms';
 import { AppError } from '../global/errors';
 import { SrvCallError } from '../global/srv-conn';
-import { GoodsIdParams, ShopCartItemForm, ShopCartItemUpdateForm } from '../forms';
 import { principalOf } from '../middlewares/auth';
 import { callOf } from '../middlewares/call-context';
 import { bodyOf, paramsOf, validate } from '../middlewares/validate';

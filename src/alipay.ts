@@ -214,7 +214,7 @@ function describeFailure(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const message = err.message;
   if (message.startsWith('HTTP 请求错误')) return `HTTP error (${message.match(/status: (\d+)/)?.[1] ?? 'unknown status'})`;
-  if (message.startsWith('验签失败')) return 'the answer does not verify with Alipay\'s public key';
+  if (message.startsWith('验签失败')) return "the answer does not verify with Alipay's public key";
   if (message.startsWith('HttpClient Request error')) {
     const cause = err.cause instanceof Error ? err.cause : undefined;
     return `request failed: ${cause ? `${cause.name}: ${cause.message.split('\n')[0]}` : message}`;

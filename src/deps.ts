@@ -27,5 +27,9 @@ export function paySettings(config: {
   ALIPAY_EXPIRE_MARGIN_SECONDS: number;
   PAY_RESULT_URL: string;
 }): PaySettings {
-  return { sellerId: config.ALIPAY_SELLER_ID, expireMarginMs: config.ALIPAY_EXPIRE_MARGIN_SECONDS * 1000, resultUrl: config.PAY_RESULT_URL };
+  return {
+    sellerId: config.ALIPAY_SELLER_ID,
+    expireMarginMs: config.ALIPAY_EXPIRE_MARGIN_SECONDS * 1000,
+    resultUrl: config.PAY_RESULT_URL,
+  };
 }

@@ -1,7 +1,7 @@
 // `npm start`: the whole system on one machine with every default: goods, inventory and order srvs
 // on SQLite files under DATA_DIR (demo catalogue seeded on first start) and the gateway in front.
 // Secrets not given in the environment are generated into DATA_DIR once and reused.
-import { gatewaySchema, parseConfig, type Env } from '../global/config';
+import { type Env, gatewaySchema, parseConfig } from '../global/config';
 import { createLogger } from '../global/logger';
 import { ensureDevSecrets } from './dev-secrets';
 import { startGateway } from './gateway';
@@ -37,7 +37,10 @@ runMain(async () => {
   const { goods, inventory, order } = srvs.targets;
   const gatewayEnv = { ...env, GOODS_SRV: goods, INVENTORY_SRV: inventory, ORDER_SRV: order };
   const gateway = await startGateway(parseConfig(gatewaySchema, gatewayEnv), logger.child({ srv: 'gateway' }));
-  logger.info({ gateway: `http://127.0.0.1:${gateway.port}/o/v1`, ...srvs.targets, dataDir }, 'dev stack ready; get a token with: npm run token -- 1');
+  logger.info(
+    { gateway: `http://127.0.0.1:${gateway.port}/o/v1`, ...srvs.targets, dataDir },
+    'dev stack ready; get a token with: npm run token -- 1',
+  );
   stopOnSignal(async () => {
     await gateway.stop();
     await srvs.stop();

@@ -1,6 +1,7 @@
 // Process lifecycle for every main file: run until SIGTERM/SIGINT, then stop once, cleanly.
-import type { Logger } from '../global/logger';
+
 import { ConfigError } from '../global/config';
+import type { Logger } from '../global/logger';
 
 export function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
   let stopping = false;

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { yuanToCents } from '../../global/money';
 import { createSrvClient } from '../../global/srv-conn';
-import { notifyFields, signAlipayNotify, type NotifyTradeStatus } from '../alipay-notify';
+import { type NotifyTradeStatus, notifyFields, signAlipayNotify } from '../alipay-notify';
 import { devSecretPaths } from '../dev-secrets';
 
 const USAGE = 'usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]\n';
@@ -25,7 +25,7 @@ function parseArgs(argv: string[]): Args | string {
   let status: NotifyTradeStatus = 'TRADE_SUCCESS';
   let amountCents: number | undefined;
   for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
+    const arg = argv[i] ?? '';
     if (arg === '--status') {
       const value = argv[++i] ?? '';
       if (!(STATUSES as readonly string[]).includes(value)) return `--status must be one of ${STATUSES.join(', ')}`;
@@ -94,7 +94,9 @@ async function main(): Promise<number> {
     }),
     alipayPrivateKey,
   );
-  process.stdout.write(`POST ${notifyUrl}  ${form.trade_status} ${form.out_trade_no} total_amount=${form.total_amount} trade_no=${form.trade_no}\n`);
+  process.stdout.write(
+    `POST ${notifyUrl}  ${form.trade_status} ${form.out_trade_no} total_amount=${form.total_amount} trade_no=${form.trade_no}\n`,
+  );
   let response: Response;
   let body: string;
   try {

@@ -15,6 +15,11 @@ if (!Number.isSafeInteger(userId) || userId < 1 || !Number.isFinite(hours) || ho
   process.stderr.write('no JWT key: set JWT_KEY, or run `npm start` once so the dev key exists in DATA_DIR\n');
   process.exit(2);
 } else {
-  const token = signToken(key, { userId, nickName: `user${userId}`, admin: args.includes('--admin'), expiresInSeconds: Math.round(hours * 3600) });
+  const token = signToken(key, {
+    userId,
+    nickName: `user${userId}`,
+    admin: args.includes('--admin'),
+    expiresInSeconds: Math.round(hours * 3600),
+  });
   process.stdout.write(`${token}\n`);
 }

@@ -1,12 +1,12 @@
 // The three srvs together, wired to each other: what the dev stack, the benchmark and the tests run.
 // The order srv dials the goods and inventory srvs wherever they actually bound (port 0 works).
-import { goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, type Env } from '../../global/config';
+import { type Env, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig } from '../../global/config';
 import type { Logger } from '../../global/logger';
 import type { SrvTargets } from '../../global/srv-conn';
-import type { RpcFaults } from './grpc-server';
 import { startGoodsSrv } from './goods';
+import type { RpcFaults } from './grpc-server';
 import { startInventorySrv } from './inventory';
-import { startOrderSrv, type RunningOrderSrv } from './order';
+import { type RunningOrderSrv, startOrderSrv } from './order';
 import type { RunningSrv } from './running-srv';
 
 export interface AllSrvs {
@@ -30,7 +30,11 @@ export interface AllSrvsOptions {
 }
 
 export async function startAllSrvs({ env, orderEnv = {}, logger, seedDemo = false, faults = {} }: AllSrvsOptions): Promise<AllSrvs> {
-  const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), { logger: logger.child({ srv: 'goods' }), seedDemo, faults: faults.goods });
+  const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), {
+    logger: logger.child({ srv: 'goods' }),
+    seedDemo,
+    faults: faults.goods,
+  });
   const inventory = await startInventorySrv(parseConfig(inventorySrvSchema, env), {
     logger: logger.child({ srv: 'inventory' }),
     seedDemo,

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, MysqlDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
+import { Kysely, type Migration, Migrator, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -47,11 +47,7 @@ export function openDatabase<Schema>(storage: StorageConfig, sqliteFile: string)
 }
 
 /** Brings the schema up to date. Each srv keeps its own migration table, so srvs can share one MySQL database. */
-export async function migrate<Schema>(
-  database: Database<Schema>,
-  table: string,
-  migrations: Record<string, Migration>,
-): Promise<void> {
+export async function migrate<Schema>(database: Database<Schema>, table: string, migrations: Record<string, Migration>): Promise<void> {
   const migrator = new Migrator({
     db: database.db as Kysely<unknown>,
     provider: { getMigrations: async () => migrations },

@@ -2,7 +2,7 @@
 // one place where errors become gRPC statuses, and a clean stop.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../global/logger';
-import { ERROR_REASON_KEY, SRV_LABEL, SrvCallError, type ErrorReason } from '../../global/srv-conn';
+import { ERROR_REASON_KEY, type ErrorReason, SRV_LABEL, SrvCallError } from '../../global/srv-conn';
 
 /** An expected failure with the status and message the course's srvs answer (CONTRACT §1). */
 export class RpcError extends Error {

@@ -4,8 +4,8 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Migration } from 'kysely';
 import type { Logger } from '../../global/logger';
 import type { SrvName } from '../../global/srv-conn';
-import { migrate, openDatabase, type Database, type StorageConfig } from './database';
-import { startGrpcServer, type AsyncHandlers, type RpcFaults, type RunningServer } from './grpc-server';
+import { type Database, migrate, openDatabase, type StorageConfig } from './database';
+import { type AsyncHandlers, type RpcFaults, type RunningServer, startGrpcServer } from './grpc-server';
 
 /** A started srv: where it listens, and how to stop it (gRPC drain, then the database). */
 export interface RunningSrv {

@@ -11,10 +11,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChinaTime } from '../../global/china-time';
 import { formatYuan } from '../../global/money';
-import { notifyFields, signAlipayNotify, STAND_IN_SELLER_ID } from '../../src/alipay-notify';
-import { startStandInAlipay, type StandInAlipay, type StandInTrade } from '../helpers/alipay-server';
+import { notifyFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/alipay-notify';
+import { type StandInAlipay, type StandInTrade, startStandInAlipay } from '../helpers/alipay-server';
 import { api, verifyPagePayUrl } from '../helpers/http';
-import { startStack, testKeys, TEST_APP_ID, type Stack } from '../helpers/stack';
+import { type Stack, startStack, TEST_APP_ID, testKeys } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait';
 
 interface World {
@@ -71,7 +71,11 @@ let recon: World;
 
 async function startWorld(options: { order: Record<string, string>; gateway?: Record<string, string> }): Promise<World> {
   const keys = testKeys();
-  const standIn = await startStandInAlipay({ appPublicKey: keys.app.publicKey, alipayPrivateKey: keys.alipay.privateKey, appId: TEST_APP_ID });
+  const standIn = await startStandInAlipay({
+    appPublicKey: keys.app.publicKey,
+    alipayPrivateKey: keys.alipay.privateKey,
+    appId: TEST_APP_ID,
+  });
   const stack = await startStack({
     gateway: { ALIPAY_GATEWAY: standIn.url, ALIPAY_SELLER_ID: STAND_IN_SELLER_ID, ...options.gateway },
     order: {
@@ -189,21 +193,29 @@ async function unitsHeld(w: World, goodsId: number): Promise<number> {
 
 /** What the stand-in Alipay was asked about this order, in order: method and the code it answered (none for HTTP 500). */
 function callsFor(w: World, orderSn: string): { method: string; code: string | undefined }[] {
-  return w.standIn.calls
-    .filter((c) => c.bizContent?.out_trade_no === orderSn)
-    .map((c) => ({ method: c.method, code: c.answered?.code }));
+  return w.standIn.calls.filter((c) => c.bizContent?.out_trade_no === orderSn).map((c) => ({ method: c.method, code: c.answered?.code }));
 }
 
 const detailOf = async (w: World, o: PlacedOrder) => (await api(w.stack.app, o.token).get(`/o/v1/orders/${o.id}`).expect(200)).body;
 
 /** Waits until the order is no longer unpaid; returns its row. */
 const settledRow = (w: World, orderSn: string, timeoutMs = 6000) =>
-  waitFor(() => orderRow(w, orderSn), (r) => r.status !== 'WAIT_BUYER_PAY', timeoutMs);
+  waitFor(
+    () => orderRow(w, orderSn),
+    (r) => r.status !== 'WAIT_BUYER_PAY',
+    timeoutMs,
+  );
 
 /** The async notify Alipay sends for this paid stand-in trade, signed with the stand-in Alipay key. */
 function paidNotify(o: { orderSn: string; totalCents: number }, trade: { tradeNo: string; paidAt?: number }): Record<string, string> {
   return signAlipayNotify(
-    notifyFields({ orderSn: o.orderSn, totalCents: o.totalCents, appId: TEST_APP_ID, tradeNo: trade.tradeNo, ...(trade.paidAt ? { paidAt: trade.paidAt } : {}) }),
+    notifyFields({
+      orderSn: o.orderSn,
+      totalCents: o.totalCents,
+      appId: TEST_APP_ID,
+      tradeNo: trade.tradeNo,
+      ...(trade.paidAt ? { paidAt: trade.paidAt } : {}),
+    }),
     testKeys().alipay.privateKey,
   );
 }
@@ -226,7 +238,11 @@ describe('time_expire on the page-pay URL (page stack: timeout 3 s, margin 1 s)'
     const url = new URL(o.alipayUrl ?? '');
     expect(verifyPagePayUrl(url.toString(), testKeys().app.publicKey)).toBe(true); // time_expire is under the signature
     const biz = JSON.parse(url.searchParams.get('biz_content') ?? '{}') as Record<string, string>;
-    expect(biz).toMatchObject({ out_trade_no: o.orderSn, total_amount: formatYuan(o.totalCents), time_expire: formatChinaTime(o.expireAt - 1000) });
+    expect(biz).toMatchObject({
+      out_trade_no: o.orderSn,
+      total_amount: formatYuan(o.totalCents),
+      time_expire: formatChinaTime(o.expireAt - 1000),
+    });
     expect(process.env.TZ).toBe('America/Los_Angeles'); // China time although this process runs elsewhere
 
     // Still payable: the detail offers the same deadline.
@@ -243,7 +259,12 @@ describe('time_expire on the page-pay URL (page stack: timeout 3 s, margin 1 s)'
     // The relay closes it at expiry (Alipay knows no trade: closed here), and there is still no URL.
     expect((await settledRow(w, o.orderSn)).status).toBe('TRADE_CLOSED');
     expect(await detailOf(w, o)).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
-    expect(await waitFor(() => stockOf(w, 2), (n) => n === stockBefore)).toBe(stockBefore);
+    expect(
+      await waitFor(
+        () => stockOf(w, 2),
+        (n) => n === stockBefore,
+      ),
+    ).toBe(stockBefore);
     expect(callsFor(w, o.orderSn)).toEqual([{ method: 'alipay.trade.query', code: '40004' }]);
   });
 });
@@ -296,8 +317,18 @@ describe('asking Alipay before the timeout closes an order (expiry stack: timeou
       { method: 'alipay.trade.close', code: '10000' },
     ]);
     expect(w.standIn.trades.get(o.orderSn)?.status).toBe('TRADE_CLOSED');
-    expect(await waitFor(() => stockOf(w, GOODS_WAITING), (n) => n === waiting.stockBefore)).toBe(waiting.stockBefore);
-    expect(await waitFor(() => outboxOf(w, o.orderSn), (rows) => rows.length === 0)).toEqual([]);
+    expect(
+      await waitFor(
+        () => stockOf(w, GOODS_WAITING),
+        (n) => n === waiting.stockBefore,
+      ),
+    ).toBe(waiting.stockBefore);
+    expect(
+      await waitFor(
+        () => outboxOf(w, o.orderSn),
+        (rows) => rows.length === 0,
+      ),
+    ).toEqual([]);
   });
 
   it('when Alipay knows no such trade then it is closed here without a close call, and the stock comes back', async () => {
@@ -306,11 +337,21 @@ describe('asking Alipay before the timeout closes an order (expiry stack: timeou
     expect((await settledRow(w, o.orderSn)).status).toBe('TRADE_CLOSED');
     expect(callsFor(w, o.orderSn)).toEqual([{ method: 'alipay.trade.query', code: '40004' }]);
     expect(w.standIn.trades.has(o.orderSn)).toBe(false);
-    expect(await waitFor(() => stockOf(w, GOODS_UNKNOWN), (n) => n === unknown.stockBefore)).toBe(unknown.stockBefore);
-    expect(await waitFor(() => outboxOf(w, o.orderSn), (rows) => rows.length === 0)).toEqual([]);
+    expect(
+      await waitFor(
+        () => stockOf(w, GOODS_UNKNOWN),
+        (n) => n === unknown.stockBefore,
+      ),
+    ).toBe(unknown.stockBefore);
+    expect(
+      await waitFor(
+        () => outboxOf(w, o.orderSn),
+        (rows) => rows.length === 0,
+      ),
+    ).toEqual([]);
   });
 
-  it('when the buyer pays between the timeout\'s query and its close then Alipay refuses the close and the next try settles the order as paid', async () => {
+  it("when the buyer pays between the timeout's query and its close then Alipay refuses the close and the next try settles the order as paid", async () => {
     const w = expiry;
     await relayIdle(w);
     const o = await placeOrder(w, 18, 1);
@@ -406,8 +447,18 @@ describe('asking Alipay before the timeout closes an order (expiry stack: timeou
       { method: 'alipay.trade.close', code: '10000' },
     ]);
     expect(w.standIn.trades.get(o.orderSn)?.status).toBe('TRADE_CLOSED');
-    expect(await waitFor(() => stockOf(w, 7), (n) => n === stockBefore)).toBe(stockBefore);
-    expect(await waitFor(() => outboxOf(w, o.orderSn), (rows) => rows.length === 0)).toEqual([]);
+    expect(
+      await waitFor(
+        () => stockOf(w, 7),
+        (n) => n === stockBefore,
+      ),
+    ).toBe(stockBefore);
+    expect(
+      await waitFor(
+        () => outboxOf(w, o.orderSn),
+        (rows) => rows.length === 0,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -425,7 +476,10 @@ describe('late payments (expiry stack: refunds through Alipay)', () => {
     expect([first.status, first.text]).toEqual([200, 'success']);
     expect(await detailOf(w, o)).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
 
-    const [late] = await waitFor(() => lateRows(w, o.orderSn), (rows) => rows[0]?.refund_state === 'refunded');
+    const [late] = await waitFor(
+      () => lateRows(w, o.orderSn),
+      (rows) => rows[0]?.refund_state === 'refunded',
+    );
     expect(late).toEqual({
       order_sn: o.orderSn,
       trade_no: trade.tradeNo,
@@ -436,7 +490,12 @@ describe('late payments (expiry stack: refunds through Alipay)', () => {
     });
     const refunds = w.standIn.calls.filter((c) => c.method === 'alipay.trade.refund' && c.bizContent?.out_trade_no === o.orderSn);
     expect(refunds.map((c) => c.bizContent)).toEqual([
-      { out_trade_no: o.orderSn, refund_amount: formatYuan(o.totalCents), out_request_no: `${o.orderSn}-late`, refund_reason: expect.any(String) },
+      {
+        out_trade_no: o.orderSn,
+        refund_amount: formatYuan(o.totalCents),
+        out_request_no: `${o.orderSn}-late`,
+        refund_reason: expect.any(String),
+      },
     ]);
     expect([...trade.refunds]).toEqual([[`${o.orderSn}-late`, formatYuan(o.totalCents)]]);
     expect(trade.status).toBe('TRADE_CLOSED'); // fully refunded at Alipay
@@ -460,7 +519,10 @@ describe('late payments (expiry stack: refunds through Alipay)', () => {
     const notify = paidNotify(o, payAtAlipay(w, o));
     const answers = await Promise.all(Array.from({ length: 6 }, () => postNotify(w, notify)));
     expect(answers.map((r) => `${r.status} ${r.text}`)).toEqual(Array(6).fill('200 success'));
-    const rows = await waitFor(() => lateRows(w, o.orderSn), (r) => r[0]?.refund_state === 'refunded');
+    const rows = await waitFor(
+      () => lateRows(w, o.orderSn),
+      (r) => r[0]?.refund_state === 'refunded',
+    );
     expect(rows.map((r) => r.refund_state)).toEqual(['refunded']);
     expect(w.stack.srvs.order.counters.latePayments).toBe(counted + 1);
     expect([...(w.standIn.trades.get(o.orderSn)?.refunds ?? [])]).toEqual([[`${o.orderSn}-late`, formatYuan(o.totalCents)]]);
@@ -471,12 +533,20 @@ describe('late payments (expiry stack: refunds through Alipay)', () => {
     const stockBefore = await stockOf(w, 9);
     const o = await placeOrder(w, 9, 1);
     expect((await settledRow(w, o.orderSn)).status).toBe('TRADE_CLOSED');
-    expect(await waitFor(() => stockOf(w, 9), (n) => n === stockBefore)).toBe(stockBefore);
+    expect(
+      await waitFor(
+        () => stockOf(w, 9),
+        (n) => n === stockBefore,
+      ),
+    ).toBe(stockBefore);
     const counted = w.stack.srvs.order.counters.latePayments;
 
     const trade = payAtAlipay(w, o);
     expect((await postNotify(w, paidNotify(o, trade))).text).toBe('success');
-    const [late] = await waitFor(() => lateRows(w, o.orderSn), (rows) => rows[0]?.refund_state === 'refunded');
+    const [late] = await waitFor(
+      () => lateRows(w, o.orderSn),
+      (rows) => rows[0]?.refund_state === 'refunded',
+    );
     expect(late).toMatchObject({ trade_no: trade.tradeNo, amount_cents: o.totalCents, refund_state: 'refunded' });
     expect(callsFor(w, o.orderSn)).toEqual([
       { method: 'alipay.trade.query', code: '40004' },
@@ -569,7 +639,9 @@ describe('a payment racing the timeout (expiry stack)', () => {
         } else {
           // Closed here: the whole payment went back.
           late += 1;
-          expect(lateRow).toEqual([expect.objectContaining({ trade_no: trade.tradeNo, amount_cents: o.totalCents, refund_state: 'refunded' })]);
+          expect(lateRow).toEqual([
+            expect.objectContaining({ trade_no: trade.tradeNo, amount_cents: o.totalCents, refund_state: 'refunded' }),
+          ]);
           expect([...(atAlipay?.refunds ?? [])]).toEqual([[`${o.orderSn}-late`, formatYuan(o.totalCents)]]);
           expect(atAlipay?.status).toBe('TRADE_CLOSED');
         }
@@ -594,7 +666,8 @@ describe('a payment racing the timeout (expiry stack)', () => {
 
 describe('POST /o/v1/admin/reconcile (recon stack: timeout 1 h, so only reconciliation settles)', () => {
   const admin = () => recon.stack.token(1, { admin: true });
-  const reconcile = (token: string | undefined, query = '?older_than_seconds=0') => api(recon.stack.app, token).post(`/o/v1/admin/reconcile${query}`);
+  const reconcile = (token: string | undefined, query = '?older_than_seconds=0') =>
+    api(recon.stack.app, token).post(`/o/v1/admin/reconcile${query}`);
 
   it('when the caller has no token then 401, and when the caller is not an admin then 403; Alipay is not asked', async () => {
     const calls = recon.standIn.calls.length;
@@ -699,7 +772,11 @@ describe('POST /o/v1/admin/reconcile (recon stack: timeout 1 h, so only reconcil
 
 describe('GET /o/v1/pay/alipay/return', () => {
   /** The query Alipay's synchronous return carries, signed with the (stand-in) Alipay key. */
-  function returnQuery(o: { orderSn: string; totalCents: number }, tradeNo = '2026010122001400000000000001', extra: Record<string, string> = {}) {
+  function returnQuery(
+    o: { orderSn: string; totalCents: number },
+    tradeNo = '2026010122001400000000000001',
+    extra: Record<string, string> = {},
+  ) {
     return signAlipayNotify(
       {
         charset: 'utf-8',

@@ -7,7 +7,7 @@ import { silentLogger } from '../../global/logger';
 import { startOrderSrv } from '../../src/srv/order';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { api } from '../helpers/http';
-import { buildGateway, startStack, type Gateway, type Stack } from '../helpers/stack';
+import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
 
 const address = { address: '上海市浦东新区', name: '李四', mobile: '13900139000', post: '无' };
 

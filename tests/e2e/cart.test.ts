@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { roundYuan } from '../../global/money';
 import { api } from '../helpers/http';
-import { startStack, type Stack } from '../helpers/stack';
+import { type Stack, startStack } from '../helpers/stack';
 
 let stack: Stack;
 let nextUser = 100;
@@ -111,7 +111,9 @@ describe('POST /o/v1/shopcarts', () => {
   });
 
   it('when the body is a JSON array then 400 and nothing is written', async () => {
-    const res = await as(token).post('/o/v1/shopcarts').send([{ goods: 1, nums: 1 }]);
+    const res = await as(token)
+      .post('/o/v1/shopcarts')
+      .send([{ goods: 1, nums: 1 }]);
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('INVALID_ARGUMENT');
     expect(await cartRows(userId)).toEqual([]);

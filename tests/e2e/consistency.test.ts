@@ -5,7 +5,7 @@ import { inventorySrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { startInventorySrv } from '../../src/srv/inventory';
 import { api } from '../helpers/http';
-import { startStack, type Stack } from '../helpers/stack';
+import { type Stack, startStack } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait';
 
 let stack: Stack;
@@ -27,7 +27,6 @@ const form = { address: '广州市天河区', name: '赵六', mobile: '136001360
 const as = (t: string) => api(stack.app, t);
 const stockOf = async (goodsId: number) => (await stack.srv.inventory.InvDetail({ goodsId })).num;
 const ordersOf = async (userId: number) => (await stack.srv.order.OrderList({ userId, pages: 1, pagePerNums: 100 })).data;
-
 
 async function userWithCart(goods: number, nums: number) {
   const userId = nextUser++;
@@ -58,7 +57,9 @@ describe('Idempotency-Key on POST /o/v1/orders', () => {
     expect(again.status).toBe(200);
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect({ id: again.body.id, order_sn: again.body.order_sn }).toEqual({ id: first.body.id, order_sn: first.body.order_sn });
-    expect(new URL(again.body.alipay_url).searchParams.get('biz_content')).toBe(new URL(first.body.alipay_url).searchParams.get('biz_content'));
+    expect(new URL(again.body.alipay_url).searchParams.get('biz_content')).toBe(
+      new URL(first.body.alipay_url).searchParams.get('biz_content'),
+    );
     expect(await stockOf(1)).toBe(28);
     expect(await ordersOf(userId)).toHaveLength(1);
   });
@@ -67,7 +68,10 @@ describe('Idempotency-Key on POST /o/v1/orders', () => {
     const { userId, token } = await userWithCart(2, 1);
     await as(token).post('/o/v1/orders').set('Idempotency-Key', 'k-422').send(form).expect(200);
     await as(token).post('/o/v1/shopcarts').send({ goods: 2, nums: 1 }).expect(200);
-    const res = await as(token).post('/o/v1/orders').set('Idempotency-Key', 'k-422').send({ ...form, post: '改了留言' });
+    const res = await as(token)
+      .post('/o/v1/orders')
+      .set('Idempotency-Key', 'k-422')
+      .send({ ...form, post: '改了留言' });
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ code: 'UNPROCESSABLE', msg: '该幂等键已用于内容不同的请求' });
     expect(await ordersOf(userId)).toHaveLength(1);
@@ -139,7 +143,12 @@ describe('the unpaid-order timeout', () => {
       (d) => d.status === 'TRADE_CLOSED',
     );
     expect(detail).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
-    expect(await waitFor(() => stockOf(7), (n) => n === 20)).toBe(20);
+    expect(
+      await waitFor(
+        () => stockOf(7),
+        (n) => n === 20,
+      ),
+    ).toBe(20);
     await sleep(300); // more relay passes change nothing
     expect(await stockOf(7)).toBe(20);
     expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [body.order_sn])).toEqual([]);
@@ -208,7 +217,18 @@ describe('cancel when inventory is away', () => {
       parseConfig(inventorySrvSchema, { ...stack.storage, INVENTORY_SRV: stack.targets.inventory, LOG_LEVEL: 'silent' }),
       { logger: silentLogger },
     );
-    expect(await waitFor(() => stockOf(10), (n) => n === 7, 15_000)).toBe(7);
-    expect(await waitFor(() => stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [second.order_sn]), (r) => r.length === 0)).toEqual([]);
+    expect(
+      await waitFor(
+        () => stockOf(10),
+        (n) => n === 7,
+        15_000,
+      ),
+    ).toBe(7);
+    expect(
+      await waitFor(
+        () => stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [second.order_sn]),
+        (r) => r.length === 0,
+      ),
+    ).toEqual([]);
   }, 30_000);
 });

@@ -10,7 +10,7 @@ import { signToken } from '../../middlewares/auth';
 import type { RpcFaults } from '../../src/srv/grpc-server';
 import { createTestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { startStack, TEST_JWT_KEY, TEST_STORE, type Stack } from '../helpers/stack';
+import { type Stack, startStack, TEST_JWT_KEY, TEST_STORE } from '../helpers/stack';
 import { sleep, waitFor, watchLowest } from '../helpers/wait';
 
 const GOODS = 11;
@@ -22,7 +22,6 @@ const MAX_TRIES = 5;
 const SEED = 0x5eed_2024;
 const DEADLINE_MS = '8000';
 const form = { address: '南京市鼓楼区', name: '周九', mobile: '13900139000', post: '请电话联系' };
-
 
 /** mulberry32: a small seeded generator, so the same seed injects the same failure sequence. */
 function seededRandom(seed: number): () => number {
@@ -112,7 +111,6 @@ async function orderWithRetries(userId: number, token: string, key: string, answ
   }
 }
 
-
 describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units, injected srv failures`, async () => {
   const made = await createTestStore(TEST_STORE, 'contention');
   if ('skipped' in made) {
@@ -142,7 +140,9 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
       return { userId, token: signToken(TEST_JWT_KEY, { userId, nickName: `rush${userId}` }) };
     });
     for (let i = 0; i < users.length; i += 10) {
-      await Promise.all(users.slice(i, i + 10).map((u) => api(app, u.token).post('/o/v1/shopcarts').send({ goods: GOODS, nums: 1 }).expect(200)));
+      await Promise.all(
+        users.slice(i, i + 10).map((u) => api(app, u.token).post('/o/v1/shopcarts').send({ goods: GOODS, nums: 1 }).expect(200)),
+      );
     }
 
     // The rush, with the stock watched all along.
@@ -181,11 +181,17 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
     // Every answer is a contract status, and 5xx only where a failure was injected.
     const kinds = answers.map((a) => `${a.status} ${a.code ?? ''}`.trim());
     const allowed = ['200', '404 NOT_FOUND', '409 OUT_OF_STOCK', '409 CONFLICT', '503 UNAVAILABLE', '504 TIMEOUT'];
-    expect(kinds.filter((k) => !allowed.includes(k)), context).toEqual([]);
+    expect(
+      kinds.filter((k) => !allowed.includes(k)),
+      context,
+    ).toEqual([]);
     for (const a of answers.filter((x) => x.status === 404)) expect(a.msg).toBe('没有选中结算的商品');
     const unavailable = answers.filter((a) => a.status >= 500);
     expect(unavailable.length, context).toBeLessThanOrEqual(faults.total);
-    expect(answers.filter((a) => a.status === 504), context).toEqual([]);
+    expect(
+      answers.filter((a) => a.status === 504),
+      context,
+    ).toEqual([]);
     expect(faults.total, 'failures were injected').toBeGreaterThan(0);
 
     const placed = await stack!.query<{ id: number; order_sn: string; user_id: number; status: string; nums: number }>(
@@ -193,7 +199,10 @@ describe(`contention on ${TEST_STORE}: 50 users, 4 keyed requests each, 37 units
       'SELECT o.id, o.order_sn, o.user_id, o.status, g.nums FROM order_info o JOIN order_goods g ON g.order_id = o.id WHERE g.goods_id = ?',
       [GOODS],
     );
-    const ledger = await stack!.query<{ order_sn: string; status: string; detail: string }>('inventory', 'SELECT order_sn, status, detail FROM inventory_sell');
+    const ledger = await stack!.query<{ order_sn: string; status: string; detail: string }>(
+      'inventory',
+      'SELECT order_sn, status, detail FROM inventory_sell',
+    );
     const sold = ledger.filter((l) => l.status === 'sold');
     const unitsSold = sold.flatMap((l) => JSON.parse(l.detail) as Array<{ goodsId: number; num: number }>).reduce((n, i) => n + i.num, 0);
 

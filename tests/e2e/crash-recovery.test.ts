@@ -12,8 +12,8 @@ import type { CrashPoint } from '../../src/srv/order/faults';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { ensureBuilt, freePort, startMain, type MainProcess } from '../helpers/process';
-import { buildGateway, queryStore, TEST_JWT_KEY, TEST_STORE, type Gateway } from '../helpers/stack';
+import { ensureBuilt, freePort, type MainProcess, startMain } from '../helpers/process';
+import { buildGateway, type Gateway, queryStore, TEST_JWT_KEY, TEST_STORE } from '../helpers/stack';
 
 const GOODS = 5;
 const INITIAL = 40;
@@ -32,7 +32,10 @@ beforeAll(async () => {
   const created = await createTestStore(TEST_STORE, 'crash');
   if ('skipped' in created) throw new Error(created.skipped);
   store = created;
-  goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...store.env, GOODS_SRV: '127.0.0.1:0' }), { logger: silentLogger, seedDemo: true });
+  goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...store.env, GOODS_SRV: '127.0.0.1:0' }), {
+    logger: silentLogger,
+    seedDemo: true,
+  });
   inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...store.env, INVENTORY_SRV: '127.0.0.1:0' }), {
     logger: silentLogger,
     seedDemo: true,
@@ -79,7 +82,12 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
   if (crashAt && RELAY_POINTS.includes(crashAt)) return order; // it is about to die on its own
   // The gateway's channel may still be backing off from the last crash: wait until it is through.
   const until = Date.now() + 10_000;
-  while (!(await gateway.srv.order.CartItemList({ id: 1 }).then(() => true, () => Date.now() > until))) {
+  while (
+    !(await gateway.srv.order.CartItemList({ id: 1 }).then(
+      () => true,
+      () => Date.now() > until,
+    ))
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
   return order;
@@ -136,31 +144,34 @@ describe(`SIGKILL during CreateOrder (${TEST_STORE})`, () => {
     ['stock-sold', false],
     ['order-written', false],
     ['order-committed', true],
-  ] as const)('when the order srv dies at %s then after restart no unit is lost and a retry with the same key is consistent', async (point, orderSurvives) => {
-    const before = await settled();
-    const crashing = await startOrder(point);
-    const { userId, token } = await newUserWithCart(3);
-    const key = `crash-${point}`;
-    const res = await api(gateway.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
-    expect([503, 504]).toContain(res.status);
-    await killedBySelf(crashing);
+  ] as const)(
+    'when the order srv dies at %s then after restart no unit is lost and a retry with the same key is consistent',
+    async (point, orderSurvives) => {
+      const before = await settled();
+      const crashing = await startOrder(point);
+      const { userId, token } = await newUserWithCart(3);
+      const key = `crash-${point}`;
+      const res = await api(gateway.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
+      expect([503, 504]).toContain(res.status);
+      await killedBySelf(crashing);
 
-    await startOrder();
-    const after = await settled();
-    expect(after.stockLeft + after.unitsHeld).toBe(INITIAL);
-    expect(after.attempts).toBe(0);
-    const orders = await sql<{ order_sn: string }>('SELECT order_sn FROM order_info WHERE user_id = ?', [userId]);
-    expect(orders).toHaveLength(orderSurvives ? 1 : 0);
-    expect(after.stockLeft).toBe(before.stockLeft - (orderSurvives ? 3 : 0));
+      await startOrder();
+      const after = await settled();
+      expect(after.stockLeft + after.unitsHeld).toBe(INITIAL);
+      expect(after.attempts).toBe(0);
+      const orders = await sql<{ order_sn: string }>('SELECT order_sn FROM order_info WHERE user_id = ?', [userId]);
+      expect(orders).toHaveLength(orderSurvives ? 1 : 0);
+      expect(after.stockLeft).toBe(before.stockLeft - (orderSurvives ? 3 : 0));
 
-    // The client retries with the same key: the surviving order is replayed, else it is created now.
-    const retry = await api(gateway.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
-    expect(retry.status).toBe(200);
-    expect(retry.headers['idempotent-replayed']).toBe(orderSurvives ? 'true' : undefined);
-    const final = await settled();
-    expect(final.stockLeft).toBe(before.stockLeft - 3);
-    expect(await sql('SELECT id FROM order_info WHERE user_id = ?', [userId])).toHaveLength(1);
-  });
+      // The client retries with the same key: the surviving order is replayed, else it is created now.
+      const retry = await api(gateway.app, token).post('/o/v1/orders').set('Idempotency-Key', key).send(form);
+      expect(retry.status).toBe(200);
+      expect(retry.headers['idempotent-replayed']).toBe(orderSurvives ? 'true' : undefined);
+      const final = await settled();
+      expect(final.stockLeft).toBe(before.stockLeft - 3);
+      expect(await sql('SELECT id FROM order_info WHERE user_id = ?', [userId])).toHaveLength(1);
+    },
+  );
 });
 
 describe(`SIGKILL in the relay (${TEST_STORE})`, () => {

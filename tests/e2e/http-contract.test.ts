@@ -4,7 +4,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../helpers/http';
-import { startStack, TEST_JWT_KEY, type Stack } from '../helpers/stack';
+import { type Stack, startStack, TEST_JWT_KEY } from '../helpers/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -45,7 +45,11 @@ describe('authentication on every user route', () => {
 
   const cases: Array<[string, string, () => string]> = [
     ['an expired token', '授权已过期', () => jwt.sign({ ID: 1, AuthorityId: 1, exp: now() - 10 }, TEST_JWT_KEY)],
-    ['a token signed with another key', '未登录', () => jwt.sign({ ID: 1, AuthorityId: 1 }, 'another-key-0123456789abcdef', { expiresIn: 60 })],
+    [
+      'a token signed with another key',
+      '未登录',
+      () => jwt.sign({ ID: 1, AuthorityId: 1 }, 'another-key-0123456789abcdef', { expiresIn: 60 }),
+    ],
     ['an alg none token', '未登录', () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ ID: 1, AuthorityId: 2, exp: now() + 60 })}.`],
     ['an HS512 token with the right key', '未登录', () => jwt.sign({ ID: 1 }, TEST_JWT_KEY, { algorithm: 'HS512', expiresIn: 60 })],
     ['a token without ID', '未登录', () => jwt.sign({ NickName: 'x', AuthorityId: 1 }, TEST_JWT_KEY, { expiresIn: 60 })],

@@ -1,18 +1,18 @@
 // Issue 3 item 7: more than one of each. Two order srvs and two inventory srvs share ONE MariaDB database
 // behind one gateway (round-robin gRPC targets over both of each). Shows no oversell under a concurrent
 // rush, and that every outbox message (timeout close, stock return) is handled by exactly one relay.
-import { createConnection, type Connection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, type Env } from '../../global/config';
+import { type Env, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { signToken } from '../../middlewares/auth';
 import { startGoodsSrv } from '../../src/srv/goods';
 import { startInventorySrv } from '../../src/srv/inventory';
-import { startOrderSrv, type RunningOrderSrv } from '../../src/srv/order';
+import { type RunningOrderSrv, startOrderSrv } from '../../src/srv/order';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { buildGateway, TEST_JWT_KEY, type Gateway } from '../helpers/stack';
+import { buildGateway, type Gateway, TEST_JWT_KEY } from '../helpers/stack';
 import { sleep, waitFor, watchLowest } from '../helpers/wait';
 
 const GOODS = 3;
@@ -68,11 +68,14 @@ async function startAll(made: TestStore): Promise<void> {
       ),
     );
   }
-  gateway = buildGateway({
-    goods: goods.address,
-    inventory: inventoryTarget,
-    order: `ipv4:${orders.map((s) => s.address).join(',')}`,
-  }, { GRPC_DEADLINE_MS: '5000' });
+  gateway = buildGateway(
+    {
+      goods: goods.address,
+      inventory: inventoryTarget,
+      order: `ipv4:${orders.map((s) => s.address).join(',')}`,
+    },
+    { GRPC_DEADLINE_MS: '5000' },
+  );
   sql = await createConnection({ uri: store.env.DATABASE_URL ?? '' });
   await gateway.srv.inventory.SetInv({ goodsId: GOODS, num: STOCK });
 }
@@ -106,7 +109,6 @@ const ordersOfGoods = () =>
     `SELECT o.id, o.order_sn, o.user_id, o.status FROM order_info o JOIN order_goods g ON g.order_id = o.id WHERE g.goods_id = ?`,
     [GOODS],
   );
-
 
 // The store is made while collecting, so that without MariaDB the skipped test's name says why.
 describe('two order srvs and two inventory srvs on one MariaDB database behind one gateway', async () => {
@@ -179,7 +181,9 @@ describe('two order srvs and two inventory srvs on one MariaDB database behind o
 
     // The inventory ledger: every order's orderSn given back, once (one row per orderSn), and nothing else.
     const ledger = await query<{ order_sn: string; status: string }>('SELECT order_sn, status FROM inventory_sell ORDER BY order_sn');
-    expect(ledger).toEqual(created.map((o) => ({ order_sn: o.order_sn, status: 'reback' })).sort((a, b) => a.order_sn.localeCompare(b.order_sn)));
+    expect(ledger).toEqual(
+      created.map((o) => ({ order_sn: o.order_sn, status: 'reback' })).sort((a, b) => a.order_sn.localeCompare(b.order_sn)),
+    );
     expect(await query('SELECT * FROM order_attempt')).toEqual([]);
   });
 });

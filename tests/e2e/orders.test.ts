@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseChinaTime } from '../../global/china-time';
 import { roundYuan, yuanToCents } from '../../global/money';
 import { api, verifyPagePayUrl } from '../helpers/http';
-import { startStack, testKeys, TEST_JWT_KEY, type Stack } from '../helpers/stack';
+import { type Stack, startStack, TEST_JWT_KEY, testKeys } from '../helpers/stack';
 
 let stack: Stack;
 let nextUser = 1000;
@@ -165,7 +165,8 @@ describe('POST /o/v1/orders', () => {
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ msg: '参数错误', code: 'INVALID_ARGUMENT' });
     expect(Object.keys(res.body.error).sort()).toEqual(fields);
-    if (fields.includes('mobile') && typeof (body as { mobile?: unknown }).mobile === 'string') expect(res.body.error.mobile).toBe('mobile 非法的手机号码');
+    if (fields.includes('mobile') && typeof (body as { mobile?: unknown }).mobile === 'string')
+      expect(res.body.error.mobile).toBe('mobile 非法的手机号码');
     expect(await stockOf(14)).toBe(stock);
     expect(await orderCount()).toBe(orders);
     expect((await cartOf(userId)).map((r) => r.goodsId)).toEqual([14]);

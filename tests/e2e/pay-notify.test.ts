@@ -1,10 +1,11 @@
 // Alipay's async notify: verified with RSA2 over the form as received, recorded through
 // UpdateOrderStatus, answered `success` only when recorded (CONTRACT §3).
-import request from 'supertest';
+
 import crypto from 'node:crypto';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, signNotify } from '../helpers/http';
-import { startStack, testKeys, TEST_APP_ID, type Stack } from '../helpers/stack';
+import { type Stack, startStack, TEST_APP_ID, testKeys } from '../helpers/stack';
 
 let stack: Stack;
 let nextUser = 5000;
@@ -80,7 +81,10 @@ describe('POST /o/v1/pay/alipay/notify', () => {
 
   it('when the notify is signed with another key then it answers fail and nothing changes', async () => {
     const order = await unpaidOrder();
-    const forgedKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forgedKey = crypto
+      .generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     const res = await post(signNotify(notifyFields(order.orderSn, order.total), forgedKey));
     expect(res.text).not.toBe('success');
     expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
@@ -140,7 +144,11 @@ describe('POST /o/v1/pay/alipay/notify', () => {
     const answers = await Promise.all(storm);
     expect(new Set(answers.map((r) => `${r.status} ${r.text}`))).toEqual(new Set(['200 success']));
     expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'TRADE_FINISHED', alipay_url: null });
-    const rows = await stack.query<{ trade_no: string; pay_time: number }>('order', 'SELECT trade_no, pay_time FROM order_info WHERE order_sn = ?', [order.orderSn]);
+    const rows = await stack.query<{ trade_no: string; pay_time: number }>(
+      'order',
+      'SELECT trade_no, pay_time FROM order_info WHERE order_sn = ?',
+      [order.orderSn],
+    );
     expect(rows[0]?.trade_no).toMatch(/^2026112422001\d+$/);
     expect(Number(rows[0]?.pay_time)).toBe(Math.floor(Date.parse('2026-11-24T10:00:00+08:00') / 1000));
   });

@@ -9,8 +9,8 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSrvClient } from '../../global/srv-conn';
+import { ensureBuilt, freePort, type MainProcess, ROOT, startMain } from '../helpers/process';
 import { makeTempDir, testKeys } from '../helpers/stack';
-import { ensureBuilt, freePort, ROOT, startMain, type MainProcess } from '../helpers/process';
 
 const running: MainProcess[] = [];
 const form = { address: '南京市鼓楼区', name: '周八', mobile: '13300133000', post: '无' };
@@ -73,7 +73,15 @@ describe('configuration is checked before anything listens', () => {
     const gateway = start('src/main.js', { JWT_KEY: secret, PORT: '99999', ALIPAY_NOTIFY_URL: 'not a url' });
     expect(await gateway.exited).toEqual({ code: 2, signal: null });
     const out = gateway.output();
-    for (const key of ['JWT_KEY', 'PORT', 'ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY', 'ALIPAY_NOTIFY_URL', 'ALIPAY_RETURN_URL']) {
+    for (const key of [
+      'JWT_KEY',
+      'PORT',
+      'ALIPAY_APP_ID',
+      'ALIPAY_PRIVATE_KEY',
+      'ALIPAY_PUBLIC_KEY',
+      'ALIPAY_NOTIFY_URL',
+      'ALIPAY_RETURN_URL',
+    ]) {
       expect(out).toContain(key);
     }
     expect(out).not.toContain(secret);
@@ -158,7 +166,13 @@ describe('npm start (the dev stack) and npm run token', () => {
     };
     const stack = start('src/dev-stack.js', env);
     await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
-    for (const f of ['jwt.key', 'alipay/app-private.pem', 'alipay/app-public.pem', 'alipay/alipay-private.pem', 'alipay/alipay-public.pem']) {
+    for (const f of [
+      'jwt.key',
+      'alipay/app-private.pem',
+      'alipay/app-public.pem',
+      'alipay/alipay-private.pem',
+      'alipay/alipay-public.pem',
+    ]) {
       expect(fs.existsSync(path.join(dir, f))).toBe(true);
     }
     const token = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/token.js'), '7', '--admin'], {
@@ -193,7 +207,10 @@ describe('npm start (the dev stack) and npm run token', () => {
     let status = 0;
     let stderr = '';
     try {
-      execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/token.js')], { env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20) }, stdio: 'pipe' });
+      execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/token.js')], {
+        env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20) },
+        stdio: 'pipe',
+      });
     } catch (err) {
       const e = err as { status: number; stderr: Buffer };
       status = e.status;

@@ -67,8 +67,18 @@ export interface StandInAlipayOptions {
 type Answer = Record<string, unknown> & { code: string; msg: string; sub_code?: string; sub_msg?: string };
 
 const SUCCESS = { code: '10000', msg: 'Success' } as const;
-const business = (subCode: string, subMsg: string): Answer => ({ code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subMsg });
-const invalid = (subCode: string, subMsg: string): Answer => ({ code: '40002', msg: 'Invalid Arguments', sub_code: subCode, sub_msg: subMsg });
+const business = (subCode: string, subMsg: string): Answer => ({
+  code: '40004',
+  msg: 'Business Failed',
+  sub_code: subCode,
+  sub_msg: subMsg,
+});
+const invalid = (subCode: string, subMsg: string): Answer => ({
+  code: '40002',
+  msg: 'Invalid Arguments',
+  sub_code: subCode,
+  sub_msg: subMsg,
+});
 const missing = (subCode: string, subMsg: string): Answer => ({
   code: '40001',
   msg: 'Missing Required Arguments',
@@ -135,7 +145,12 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
         trade_status: t.status,
         total_amount: t.totalAmount,
         ...(t.paidAt !== undefined
-          ? { send_pay_date: formatChinaTime(t.paidAt), receipt_amount: t.totalAmount, buyer_pay_amount: t.totalAmount, point_amount: '0.00' }
+          ? {
+              send_pay_date: formatChinaTime(t.paidAt),
+              receipt_amount: t.totalAmount,
+              buyer_pay_amount: t.totalAmount,
+              point_amount: '0.00',
+            }
           : {}),
         buyer_user_id: '2088102177840001',
       };
@@ -245,7 +260,12 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
       .update(requestSignContent(params), 'utf8')
       .verify(options.appPublicKey, params.sign, 'base64');
     if (!verified) {
-      return reply(invalid('isv.invalid-signature', `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${requestSignContent(params)}`));
+      return reply(
+        invalid(
+          'isv.invalid-signature',
+          `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${requestSignContent(params)}`,
+        ),
+      );
     }
     const stamped = parseChinaTime(params.timestamp);
     if (stamped === undefined || Math.abs(stamped - Date.now()) > tolerance) {

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
-import { createConnection } from 'mysql2/promise';
+import { type Connection, createConnection } from 'mysql2/promise';
 import type { SrvName } from '../../global/srv-conn';
 
 export type StoreKind = 'sqlite' | 'mariadb';
@@ -34,7 +34,7 @@ export async function createTestStore(kind: StoreKind, prefix: string): Promise<
   if (kind === 'sqlite') return { kind, env: { DATA_DIR: dataDir }, cleanup: removeDir };
 
   const database = `order_web_test_${prefix.replace(/\W/g, '_')}_${crypto.randomBytes(4).toString('hex')}`;
-  let admin;
+  let admin: Connection;
   try {
     admin = await createConnection({ uri: TEST_MYSQL_URL, connectTimeout: 2000 });
   } catch (err) {

@@ -1,7 +1,7 @@
 // Small conveniences over supertest for the e2e tests.
 import crypto from 'node:crypto';
-import request from 'supertest';
 import type express from 'express';
+import request from 'supertest';
 
 export function api(app: express.Express, token?: string) {
   const withToken = (t: request.Test) => (token ? t.set('x-token', token) : t);
@@ -15,7 +15,7 @@ export function api(app: express.Express, token?: string) {
 }
 
 // Alipay's notify signing lives with the product (src/alipay-notify.ts, also used by `npm run pay`).
-export { signContent, signAlipayNotify as signNotify } from '../../src/alipay-notify';
+export { signAlipayNotify as signNotify, signContent } from '../../src/alipay-notify';
 
 /** Checks a page-pay URL's signature with the app's public key, as Alipay would. */
 export function verifyPagePayUrl(url: string, appPublicKey: string): boolean {

@@ -1,5 +1,5 @@
 // Real child processes of the built entries (dist/), for tests of how they start and stop.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';

@@ -7,15 +7,17 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type express from 'express';
 import { createConnection } from 'mysql2/promise';
-import { gatewaySchema, parseConfig, type Env, type GatewayConfig } from '../../global/config';
+import { type Env, type GatewayConfig, gatewaySchema, parseConfig } from '../../global/config';
 import { createLogger, silentLogger } from '../../global/logger';
+
 const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
+
 import { createSrvConn, type SrvConn, type SrvName, type SrvTargets } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
-import { createAlipay, type Alipay } from '../../src/alipay';
+import { type Alipay, createAlipay } from '../../src/alipay';
 import { createApp } from '../../src/app';
 import { paySettings } from '../../src/deps';
-import { startAllSrvs, type AllSrvs, type AllSrvsOptions } from '../../src/srv/all';
+import { type AllSrvs, type AllSrvsOptions, startAllSrvs } from '../../src/srv/all';
 import { createTestStore, type StoreKind, type TestStore } from './grpc';
 
 export interface RsaPair {

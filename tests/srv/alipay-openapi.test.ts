@@ -5,9 +5,9 @@ import crypto from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatChinaTime } from '../../global/china-time';
-import { AlipayApiError, createAlipay, createAlipayOpenApi, type AlipayKeysConfig, type AlipayOpenApi } from '../../src/alipay';
+import { AlipayApiError, type AlipayKeysConfig, type AlipayOpenApi, createAlipay, createAlipayOpenApi } from '../../src/alipay';
 import { notifyFields, signAlipayNotify, signContent, standInTradeNo } from '../../src/alipay-notify';
-import { startStandInAlipay, type StandInAlipay } from '../helpers/alipay-server';
+import { type StandInAlipay, startStandInAlipay } from '../helpers/alipay-server';
 import { signNotify, verifyPagePayUrl } from '../helpers/http';
 
 const APP_ID = '2021000000000001';
@@ -252,9 +252,9 @@ describe('page pay and notify signing', () => {
     const biz = JSON.parse(params.get('biz_content') ?? '{}') as Record<string, string>;
     expect(biz).toMatchObject({ out_trade_no: 'SN1', total_amount: '59.80', time_expire: '2026-03-01 10:29:00' });
     expect(verifyPagePayUrl(url, app.publicKey)).toBe(true);
-    expect(JSON.parse(new URL(alipay.pagePayUrl({ orderSn: 'SN1', totalCents: 5980 })).searchParams.get('biz_content') ?? '{}')).not.toHaveProperty(
-      'time_expire',
-    );
+    expect(
+      JSON.parse(new URL(alipay.pagePayUrl({ orderSn: 'SN1', totalCents: 5980 })).searchParams.get('biz_content') ?? '{}'),
+    ).not.toHaveProperty('time_expire');
   });
 
   it('when a notify is signed with the stand-in Alipay key then verifyNotify accepts it, through form encoding and back', () => {

@@ -3,11 +3,11 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { goodsSrvSchema, parseConfig, type GoodsSrvConfig } from '../../global/config';
+import { type GoodsSrvConfig, goodsSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { createSrvClient, type GoodsClient } from '../../global/srv-conn';
 import { openDatabase } from '../../src/srv/database';
-import { DEMO_GOODS, startGoodsSrv, type DemoGoods, type RunningSrv } from '../../src/srv/goods';
+import { DEMO_GOODS, type DemoGoods, type RunningSrv, startGoodsSrv } from '../../src/srv/goods';
 import type { GoodsSchema } from '../../src/srv/goods/schema';
 import { createTestStore, rpcFailure, STORE_KINDS, type TestStore } from '../helpers/grpc';
 

@@ -3,11 +3,11 @@
 import crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inventorySrvSchema, parseConfig, type InventorySrvConfig } from '../../global/config';
+import { type InventorySrvConfig, inventorySrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
-import { createSrvClient, SrvCallError, type InventoryClient } from '../../global/srv-conn';
-import { openDatabase, type Database } from '../../src/srv/database';
-import { DEMO_INVENTORY, startInventorySrv, type RunningSrv } from '../../src/srv/inventory';
+import { createSrvClient, type InventoryClient, SrvCallError } from '../../global/srv-conn';
+import { type Database, openDatabase } from '../../src/srv/database';
+import { DEMO_INVENTORY, type RunningSrv, startInventorySrv } from '../../src/srv/inventory';
 import type { InventorySchema } from '../../src/srv/inventory/schema';
 import { createTestStore, rpcFailure, STORE_KINDS, type TestStore } from '../helpers/grpc';
 
@@ -110,7 +110,15 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const a = await newGoods(10);
       const b = await newGoods(5);
       const orderSn = newSn();
-      expect(await inv.Sell({ orderSn, goodsInfo: [{ goodsId: b, num: 5 }, { goodsId: a, num: 2 }] })).toEqual({});
+      expect(
+        await inv.Sell({
+          orderSn,
+          goodsInfo: [
+            { goodsId: b, num: 5 },
+            { goodsId: a, num: 2 },
+          ],
+        }),
+      ).toEqual({});
       expect(await stocksOf([a, b])).toEqual([8, 0]);
       expect(await ledger(orderSn)).toEqual({
         orderSn,
@@ -125,7 +133,13 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
     it('when the same goods appears twice in one Sell then its quantities are merged', async () => {
       const a = await newGoods(10);
       const orderSn = newSn();
-      await inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 1 }, { goodsId: a, num: 2 }] });
+      await inv.Sell({
+        orderSn,
+        goodsInfo: [
+          { goodsId: a, num: 1 },
+          { goodsId: a, num: 2 },
+        ],
+      });
       expect(await stockOf(a)).toBe(7);
       expect(await ledger(orderSn)).toEqual({ orderSn, status: 'sold', detail: [{ goodsId: a, num: 3 }] });
     });
@@ -135,14 +149,26 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const b = await newGoods(1);
       const orderSn = newSn();
       await expect(
-        inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 3 }, { goodsId: b, num: 2 }] }),
+        inv.Sell({
+          orderSn,
+          goodsInfo: [
+            { goodsId: a, num: 3 },
+            { goodsId: b, num: 2 },
+          ],
+        }),
       ).rejects.toMatchObject(failure(status.RESOURCE_EXHAUSTED, '库存不足'));
       expect(await stocksOf([a, b])).toEqual([10, 1]);
       expect(await ledger(orderSn)).toBeUndefined();
 
       // Nothing was recorded, so the same order may sell once stock allows.
       await inv.SetInv({ goodsId: b, num: 2 });
-      await inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 3 }, { goodsId: b, num: 2 }] });
+      await inv.Sell({
+        orderSn,
+        goodsInfo: [
+          { goodsId: a, num: 3 },
+          { goodsId: b, num: 2 },
+        ],
+      });
       expect(await stocksOf([a, b])).toEqual([7, 0]);
     });
 
@@ -150,7 +176,13 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const a = await newGoods(10);
       const orderSn = newSn();
       await expect(
-        inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 1 }, { goodsId: 999_998, num: 1 }] }),
+        inv.Sell({
+          orderSn,
+          goodsInfo: [
+            { goodsId: a, num: 1 },
+            { goodsId: 999_998, num: 1 },
+          ],
+        }),
       ).rejects.toMatchObject(failure(status.NOT_FOUND, '没有库存记录'));
       expect(await stockOf(a)).toBe(10);
       expect(await ledger(orderSn)).toBeUndefined();
@@ -163,7 +195,15 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       expect(await inv.Sell(request)).toEqual({});
       expect(await inv.Sell(request)).toEqual({});
       // Same goods listed differently (split lines) is still the same sell.
-      expect(await inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 1 }, { goodsId: a, num: 3 }] })).toEqual({});
+      expect(
+        await inv.Sell({
+          orderSn,
+          goodsInfo: [
+            { goodsId: a, num: 1 },
+            { goodsId: a, num: 3 },
+          ],
+        }),
+      ).toEqual({});
       expect(await stockOf(a)).toBe(6);
     });
 
@@ -172,10 +212,15 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const b = await newGoods(10);
       const orderSn = newSn();
       await inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 2 }] });
-      for (const goodsInfo of [[{ goodsId: a, num: 3 }], [{ goodsId: b, num: 2 }], [{ goodsId: a, num: 2 }, { goodsId: b, num: 1 }]]) {
-        await expect(inv.Sell({ orderSn, goodsInfo })).rejects.toMatchObject(
-          failure(status.ALREADY_EXISTS, '订单号已扣减过其他商品库存'),
-        );
+      for (const goodsInfo of [
+        [{ goodsId: a, num: 3 }],
+        [{ goodsId: b, num: 2 }],
+        [
+          { goodsId: a, num: 2 },
+          { goodsId: b, num: 1 },
+        ],
+      ]) {
+        await expect(inv.Sell({ orderSn, goodsInfo })).rejects.toMatchObject(failure(status.ALREADY_EXISTS, '订单号已扣减过其他商品库存'));
       }
       expect(await stocksOf([a, b])).toEqual([8, 10]);
       expect(await ledger(orderSn)).toEqual({ orderSn, status: 'sold', detail: [{ goodsId: a, num: 2 }] });
@@ -200,7 +245,10 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const a = await newGoods(10);
       const b = await newGoods(10);
       const orderSn = newSn();
-      const goodsInfo = [{ goodsId: a, num: 2 }, { goodsId: b, num: 5 }];
+      const goodsInfo = [
+        { goodsId: a, num: 2 },
+        { goodsId: b, num: 5 },
+      ];
       await inv.Sell({ orderSn, goodsInfo });
       expect(await stocksOf([a, b])).toEqual([8, 5]);
       expect(await inv.Reback({ orderSn, goodsInfo })).toEqual({});
@@ -215,7 +263,13 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const b = await newGoods(10);
       const orderSn = newSn();
       await inv.Sell({ orderSn, goodsInfo: [{ goodsId: a, num: 2 }] });
-      await inv.Reback({ orderSn, goodsInfo: [{ goodsId: a, num: 9 }, { goodsId: b, num: 4 }] });
+      await inv.Reback({
+        orderSn,
+        goodsInfo: [
+          { goodsId: a, num: 9 },
+          { goodsId: b, num: 4 },
+        ],
+      });
       expect(await stocksOf([a, b])).toEqual([10, 10]);
     });
 
@@ -282,7 +336,16 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
           outcome(
             inv.Sell({
               orderSn,
-              goodsInfo: i % 2 ? [{ goodsId: a, num: 1 }, { goodsId: b, num: 2 }] : [{ goodsId: b, num: 1 }, { goodsId: a, num: 2 }],
+              goodsInfo:
+                i % 2
+                  ? [
+                      { goodsId: a, num: 1 },
+                      { goodsId: b, num: 2 },
+                    ]
+                  : [
+                      { goodsId: b, num: 1 },
+                      { goodsId: a, num: 2 },
+                    ],
             }),
           ),
         ),
@@ -295,7 +358,10 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       const rows = (await Promise.all(sns.map(ledger))).filter((r) => r !== undefined);
       expect(rows).toHaveLength(results.filter((r) => r === 'OK').length);
       const held = (goodsId: number) =>
-        rows.flatMap((r) => r.detail as { goodsId: number; num: number }[]).filter((d) => d.goodsId === goodsId).reduce((n, d) => n + d.num, 0);
+        rows
+          .flatMap((r) => r.detail as { goodsId: number; num: number }[])
+          .filter((d) => d.goodsId === goodsId)
+          .reduce((n, d) => n + d.num, 0);
       expect([stockA! + held(a), stockB! + held(b)]).toEqual([6, 6]);
     });
 
@@ -360,9 +426,7 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
       ]);
       calls.sort(() => Math.random() - 0.5);
       const results = await Promise.all(calls.map((call) => outcome(call())));
-      expect(results.every((r) => ['OK', 'RESOURCE_EXHAUSTED 库存不足', 'FAILED_PRECONDITION 订单库存已归还'].includes(r))).toBe(
-        true,
-      );
+      expect(results.every((r) => ['OK', 'RESOURCE_EXHAUSTED 库存不足', 'FAILED_PRECONDITION 订单库存已归还'].includes(r))).toBe(true);
       const rows = (await Promise.all(orders.map((o) => ledger(o.orderSn)))).filter((r) => r !== undefined);
       for (const o of orders.filter((x) => x.giveBack)) {
         expect(rows.find((r) => r.orderSn === o.orderSn)?.status).toBe('reback');

@@ -89,17 +89,17 @@ describe('authenticate: which tokens are refused', () => {
   it.each<[string, () => string]>([
     ['it is signed with another key', () => sign({ ...claims, exp: exp() }, {}, 'another-key-0123456789abcdef')],
     ['it is expired and signed with another key', () => sign({ ...claims, exp: now() - 60 }, {}, 'another-key-0123456789')],
-    [
-      'it uses alg none',
-      () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ ...claims, exp: exp() })}.`,
-    ],
+    ['it uses alg none', () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ ...claims, exp: exp() })}.`],
     ['it is HS512 with the right key', () => sign({ ...claims, exp: exp() }, { algorithm: 'HS512' })],
     ['it is HS384 with the right key', () => sign({ ...claims, exp: exp() }, { algorithm: 'HS384' })],
     ['it is RS256', () => jwt.sign({ ...claims, exp: exp() }, rsaKey, { algorithm: 'RS256' })],
-    ['its payload was edited after signing', () => {
-      const [header, , signature] = sign({ ...claims, exp: exp() }).split('.');
-      return `${header}.${base64url({ ...claims, ID: 1, exp: exp() })}.${signature}`;
-    }],
+    [
+      'its payload was edited after signing',
+      () => {
+        const [header, , signature] = sign({ ...claims, exp: exp() }).split('.');
+        return `${header}.${base64url({ ...claims, ID: 1, exp: exp() })}.${signature}`;
+      },
+    ],
     ['it has no ID', () => sign({ NickName: 'bobby', AuthorityId: 1, exp: exp() })],
     ['it has no exp (it would never expire)', () => sign(claims)],
     ['its ID is a numeric string', () => sign({ ...claims, ID: '7', exp: exp() })],
@@ -149,7 +149,9 @@ describe('authenticate: the principal', () => {
 
 describe('requireAdmin', () => {
   it('when the caller is an admin then the route runs', async () => {
-    const res = await request(app).get('/admin').set('x-token', signToken(KEY, { userId: 1, admin: true }));
+    const res = await request(app)
+      .get('/admin')
+      .set('x-token', signToken(KEY, { userId: 1, admin: true }));
     expect(res.status).toBe(200);
     expect(res.body).toStrictEqual({ ok: true });
   });

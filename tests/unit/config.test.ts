@@ -1,7 +1,7 @@
 // parseConfig(gatewaySchema, env): defaults, required keys, bad values named by key, secrets never echoed.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, gatewaySchema, orderSrvSchema, parseConfig } from '../../global/config';
 import type { Env } from '../../global/config';
+import { ConfigError, gatewaySchema, orderSrvSchema, parseConfig } from '../../global/config';
 
 /** The smallest environment a production gateway starts with. */
 const REQUIRED: Env = {
@@ -64,14 +64,20 @@ describe('parseConfig(gatewaySchema)', () => {
       ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
     });
     expect(parseConfig(orderSrvSchema, {}).ALIPAY_APP_ID).toBeUndefined();
-    expect(() => parseConfig(orderSrvSchema, { ALIPAY_REFUND_LATE_PAYMENTS: 'yes' })).toThrow(/ALIPAY_REFUND_LATE_PAYMENTS must be true or false/);
+    expect(() => parseConfig(orderSrvSchema, { ALIPAY_REFUND_LATE_PAYMENTS: 'yes' })).toThrow(
+      /ALIPAY_REFUND_LATE_PAYMENTS must be true or false/,
+    );
   });
 
   it.each<[string, Env, Record<string, unknown>]>([
     ['PORT 0 (pick a free port)', { PORT: '0' }, { PORT: 0 }],
     ['PORT 65535', { PORT: '65535' }, { PORT: 65535 }],
     ['GRPC_DEADLINE_MS 50', { GRPC_DEADLINE_MS: '50' }, { GRPC_DEADLINE_MS: 50 }],
-    ['a round-robin ORDER_SRV target', { ORDER_SRV: 'ipv4:10.0.0.1:50053,10.0.0.2:50053' }, { ORDER_SRV: 'ipv4:10.0.0.1:50053,10.0.0.2:50053' }],
+    [
+      'a round-robin ORDER_SRV target',
+      { ORDER_SRV: 'ipv4:10.0.0.1:50053,10.0.0.2:50053' },
+      { ORDER_SRV: 'ipv4:10.0.0.1:50053,10.0.0.2:50053' },
+    ],
     ['LOG_LEVEL silent', { LOG_LEVEL: 'silent' }, { LOG_LEVEL: 'silent' }],
     ['BODY_LIMIT 1mb', { BODY_LIMIT: '1mb' }, { BODY_LIMIT: '1mb' }],
   ])('when %s is set then it is parsed', (_case, extra, expected) => {

@@ -5,11 +5,11 @@ import express from 'express';
 import pino from 'pino';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { AppError, ERROR_CODES, fromSrvError, httpStatusOf, toAppError } from '../../global/errors';
 import type { ErrorCode } from '../../global/errors';
+import { AppError, ERROR_CODES, fromSrvError, httpStatusOf, toAppError } from '../../global/errors';
 import type { Logger } from '../../global/logger';
-import { SrvCallError } from '../../global/srv-conn';
 import type { SrvName } from '../../global/srv-conn';
+import { SrvCallError } from '../../global/srv-conn';
 import { corsPolicy } from '../../middlewares/cors';
 import { errorHandler, notFound } from '../../middlewares/error-handler';
 import { requestId, requestIdOf } from '../../middlewares/request-id';
@@ -199,11 +199,7 @@ describe('errorHandler and notFound', () => {
 
   it('when JSON is malformed then 400 请求体不是合法的JSON in the envelope', async () => {
     const { logger } = memoryLogger();
-    const res = await request(envelopeApp(logger))
-      .post('/json')
-      .set('X-Request-Id', RID)
-      .type('json')
-      .send('{"goods": 1,');
+    const res = await request(envelopeApp(logger)).post('/json').set('X-Request-Id', RID).type('json').send('{"goods": 1,');
     expect(res.status).toBe(400);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.body).toStrictEqual({ msg: '请求体不是合法的JSON', code: 'INVALID_ARGUMENT', requestId: RID });
@@ -390,9 +386,7 @@ describe('corsPolicy', () => {
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PATCH,DELETE,OPTIONS');
-    expect(res.headers['access-control-allow-headers']).toBe(
-      'Content-Type,x-token,Authorization,Idempotency-Key,X-Request-Id',
-    );
+    expect(res.headers['access-control-allow-headers']).toBe('Content-Type,x-token,Authorization,Idempotency-Key,X-Request-Id');
     expect(res.text).toBe('');
   });
 

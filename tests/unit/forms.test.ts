@@ -3,18 +3,11 @@
 import express from 'express';
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  CreateOrderForm,
-  GoodsIdParams,
-  OrderIdParams,
-  OrderListQuery,
-  ShopCartItemForm,
-  ShopCartItemUpdateForm,
-} from '../../forms';
+import { CreateOrderForm, GoodsIdParams, OrderIdParams, OrderListQuery, ShopCartItemForm, ShopCartItemUpdateForm } from '../../forms';
+import { silentLogger } from '../../global/logger';
 import { errorHandler, notFound } from '../../middlewares/error-handler';
 import { requestId } from '../../middlewares/request-id';
 import { bodyOf, paramsOf, queryOf, validate } from '../../middlewares/validate';
-import { silentLogger } from '../../global/logger';
 
 const RID = 'forms-test-1';
 let handlerCalls = 0;
@@ -34,16 +27,12 @@ function buildApp(jsonOptions: Parameters<typeof express.json>[0] = {}) {
       res.json(out);
     };
   app.post('/shopcarts', validate({ body: ShopCartItemForm }), echo('body'));
-  app.patch(
-    '/shopcarts/:goodsId',
-    validate({ params: GoodsIdParams, body: ShopCartItemUpdateForm }),
-    (_req, res) => {
-      handlerCalls += 1;
-      const body = bodyOf(res, ShopCartItemUpdateForm);
-      // JSON drops undefined, so say explicitly whether `checked` stayed undefined.
-      res.json({ params: paramsOf(res, GoodsIdParams), body, checkedIsUndefined: body.checked === undefined });
-    },
-  );
+  app.patch('/shopcarts/:goodsId', validate({ params: GoodsIdParams, body: ShopCartItemUpdateForm }), (_req, res) => {
+    handlerCalls += 1;
+    const body = bodyOf(res, ShopCartItemUpdateForm);
+    // JSON drops undefined, so say explicitly whether `checked` stayed undefined.
+    res.json({ params: paramsOf(res, GoodsIdParams), body, checkedIsUndefined: body.checked === undefined });
+  });
   app.post('/orders', validate({ body: CreateOrderForm }), echo('body'));
   app.get('/orders', validate({ query: OrderListQuery }), echo('query'));
   app.get('/orders/:id', validate({ params: OrderIdParams }), echo('params'));
@@ -63,7 +52,10 @@ function invalid(error: Record<string, string>, msg = '参数错误') {
 }
 
 async function post(path: string, body: unknown) {
-  return request(app).post(path).set('X-Request-Id', RID).send(body as object);
+  return request(app)
+    .post(path)
+    .set('X-Request-Id', RID)
+    .send(body as object);
 }
 
 const VALID_ORDER = { address: '北京市海淀区中关村大街1号', name: '张三', mobile: '13800138000', post: '100080' };
@@ -102,11 +94,7 @@ describe('ShopCartItemForm (POST body)', () => {
     ['nums is zero', { goods: 1, nums: 0 }, { nums: 'nums 必须是1到10000之间的整数' }],
     ['nums is negative', { goods: 1, nums: -2 }, { nums: 'nums 必须是1到10000之间的整数' }],
     ['nums is over the maximum', { goods: 1, nums: 10001 }, { nums: 'nums 必须是1到10000之间的整数' }],
-    [
-      'both fields are wrong',
-      { goods: 'x', nums: 0 },
-      { goods: 'goods 必须是不小于1的整数', nums: 'nums 必须是1到10000之间的整数' },
-    ],
+    ['both fields are wrong', { goods: 'x', nums: 0 }, { goods: 'goods 必须是不小于1的整数', nums: 'nums 必须是1到10000之间的整数' }],
   ])('when %s then 400 names the field and the handler never runs', async (_case, body, error) => {
     const res = await post('/shopcarts', body);
     expect(res.status).toBe(400);
@@ -254,11 +242,7 @@ describe('CreateOrderForm (POST body)', () => {
     ['mobile has a leading space', { mobile: ' 13800138000' }, { mobile: 'mobile 非法的手机号码' }],
     ['mobile has a country code', { mobile: '+8613800138000' }, { mobile: 'mobile 非法的手机号码' }],
     ['mobile is empty', { mobile: '' }, { mobile: 'mobile 非法的手机号码' }],
-    [
-      'mobile and name are both wrong',
-      { mobile: '123', name: '' },
-      { name: 'name 不能为空', mobile: 'mobile 非法的手机号码' },
-    ],
+    ['mobile and name are both wrong', { mobile: '123', name: '' }, { name: 'name 不能为空', mobile: 'mobile 非法的手机号码' }],
   ])('when %s then 400 names it', async (_case, change, error) => {
     const res = await post('/orders', { ...VALID_ORDER, ...change });
     expect(res.status).toBe(400);
@@ -295,11 +279,7 @@ describe('OrderListQuery (GET query)', () => {
     ['p is repeated', '?p=1&p=2', { p: 'p 必须是不小于1的整数' }],
     ['pnum is zero', '?pnum=0', { pnum: 'pnum 必须是1到100之间的整数' }],
     ['pnum is over 100', '?pnum=101', { pnum: 'pnum 必须是1到100之间的整数' }],
-    [
-      'both are wrong',
-      '?p=x&pnum=1000',
-      { p: 'p 必须是不小于1的整数', pnum: 'pnum 必须是1到100之间的整数' },
-    ],
+    ['both are wrong', '?p=x&pnum=1000', { p: 'p 必须是不小于1的整数', pnum: 'pnum 必须是1到100之间的整数' }],
   ])('when %s then 400 参数错误 names it', async (_case, qs, error) => {
     const res = await request(app).get(`/orders${qs}`).set('X-Request-Id', RID);
     expect(res.status).toBe(400);

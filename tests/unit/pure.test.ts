@@ -40,9 +40,12 @@ describe('China time', () => {
     expect(parseChinaTime(text)).toBe(ms);
   });
 
-  it.each(['', '2026-11-24', '2026-11-24T10:00:05', '2026-13-45 99:99:99', 'yesterday'])('when %j is parsed then it is undefined', (text) => {
-    expect(parseChinaTime(text)).toBeUndefined();
-  });
+  it.each(['', '2026-11-24', '2026-11-24T10:00:05', '2026-13-45 99:99:99', 'yesterday'])(
+    'when %j is parsed then it is undefined',
+    (text) => {
+      expect(parseChinaTime(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('order numbers', () => {
@@ -97,26 +100,60 @@ describe('order statuses', () => {
 
 describe('shapes', () => {
   const order = {
-    id: 3, userId: 9, orderSn: 'sn', payType: 'alipay', status: 'WAIT_BUYER_PAY', post: 'p', total: f32(119.6),
-    address: 'a', name: 'n', mobile: '13800138000', addTime: '2026-11-24 10:00:00', expireAt: 1_795_500_000,
+    id: 3,
+    userId: 9,
+    orderSn: 'sn',
+    payType: 'alipay',
+    status: 'WAIT_BUYER_PAY',
+    post: 'p',
+    total: f32(119.6),
+    address: 'a',
+    name: 'n',
+    mobile: '13800138000',
+    addTime: '2026-11-24 10:00:00',
+    expireAt: 1_795_500_000,
   };
 
   it('when an order is shaped then its total has at most 2 decimals and names follow the contract', () => {
     expect(orderView(order)).toEqual({
-      id: 3, status: 'WAIT_BUYER_PAY', pay_type: 'alipay', user: 9, post: 'p', total: 119.6,
-      address: 'a', name: 'n', mobile: '13800138000', order_sn: 'sn', add_time: '2026-11-24 10:00:00',
+      id: 3,
+      status: 'WAIT_BUYER_PAY',
+      pay_type: 'alipay',
+      user: 9,
+      post: 'p',
+      total: 119.6,
+      address: 'a',
+      name: 'n',
+      mobile: '13800138000',
+      order_sn: 'sn',
+      add_time: '2026-11-24 10:00:00',
     });
   });
 
   it('when a detail is shaped then goods carry the snapshot and alipay_url is as given', () => {
-    const detail = { orderInfo: order, data: [{ id: 1, orderId: 3, goodsId: 4, goodsName: 'g', goodsImage: 'i', goodsPrice: f32(59.8), nums: 2 }] };
-    expect(orderDetailView(detail, null)).toMatchObject({ goods: [{ id: 4, name: 'g', image: 'i', price: 59.8, nums: 2 }], alipay_url: null });
+    const detail = {
+      orderInfo: order,
+      data: [{ id: 1, orderId: 3, goodsId: 4, goodsName: 'g', goodsImage: 'i', goodsPrice: f32(59.8), nums: 2 }],
+    };
+    expect(orderDetailView(detail, null)).toMatchObject({
+      goods: [{ id: 4, name: 'g', image: 'i', price: 59.8, nums: 2 }],
+      alipay_url: null,
+    });
   });
 
   it('when a cart row has no goods any more then it still shows, with empty name and price 0', () => {
     expect(cartItemView({ id: 1, userId: 2, goodsId: 3, nums: 4, checked: false }, undefined)).toEqual({
-      id: 1, goods_id: 3, good_id: 3, goods_name: '', good_name: '', goods_image: '', good_image: '',
-      goods_price: 0, good_price: 0, nums: 4, checked: false,
+      id: 1,
+      goods_id: 3,
+      good_id: 3,
+      goods_name: '',
+      good_name: '',
+      goods_image: '',
+      good_image: '',
+      goods_price: 0,
+      good_price: 0,
+      nums: 4,
+      checked: false,
     });
   });
 });

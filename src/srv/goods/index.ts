@@ -4,13 +4,13 @@ import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
-import { startSrv, type RunningSrv } from '../running-srv';
-import { migrations, type GoodsSchema } from './schema';
+import { type RunningSrv, startSrv } from '../running-srv';
+import { type GoodsSchema, migrations } from './schema';
 import { seedDemoGoods } from './seed';
 import { createGoodsService } from './service';
 
 export type { RunningSrv } from '../running-srv';
-export { DEMO_GOODS, DEMO_BRAND, DEMO_CATEGORIES, type DemoGoods } from './seed';
+export { DEMO_BRAND, DEMO_CATEGORIES, DEMO_GOODS, type DemoGoods } from './seed';
 
 export interface GoodsSrvOptions {
   logger: Logger;

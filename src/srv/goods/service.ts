@@ -4,7 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Selectable } from 'kysely';
 import type { GoodsDefinition } from '../../../proto/types/Goods';
 import type { GoodsInfoResponse } from '../../../proto/types/GoodsInfoResponse';
-import { RpcError, type AsyncHandlers } from '../grpc-server';
+import { type AsyncHandlers, RpcError } from '../grpc-server';
 import type { GoodsSchema, GoodsTable } from './schema';
 
 /** Keeps each IN (…) list well under SQLite's bound-parameter limit. */

@@ -4,8 +4,8 @@ import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
-import { startSrv, type RunningSrv } from '../running-srv';
-import { migrations, type InventorySchema } from './schema';
+import { type RunningSrv, startSrv } from '../running-srv';
+import { type InventorySchema, migrations } from './schema';
 import { DEMO_STOCK, seedDemoInventory } from './seed';
 import { createInventoryService } from './service';
 

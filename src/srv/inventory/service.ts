@@ -8,9 +8,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from '../../../global/logger';
 import type { GoodsInvInfo__Output } from '../../../proto/types/GoodsInvInfo';
 import type { InventoryDefinition } from '../../../proto/types/Inventory';
-import { inTransaction, isUniqueViolation, type Dialect } from '../database';
-import { RpcError, type AsyncHandlers } from '../grpc-server';
-import { ORDER_SN_MAX_LENGTH, type InventorySchema, type InventorySellTable } from './schema';
+import { type Dialect, inTransaction, isUniqueViolation } from '../database';
+import { type AsyncHandlers, RpcError } from '../grpc-server';
+import { type InventorySchema, type InventorySellTable, ORDER_SN_MAX_LENGTH } from './schema';
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -116,39 +116,37 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
     async Sell(request) {
       const orderSn = checkOrderSn(request.orderSn);
       const items = normalizeSellItems(request.goodsInfo);
-      const outcome = await inTransaction(db, async (trx) => {
-        const record = await findSellRecord(trx, orderSn);
-        if (record) {
-          decideRepeatedSell(record, items);
-          return 'repeated' as const;
-        }
-        const at = now();
-        // The ledger row first: its primary key is what makes a concurrent duplicate fail (and retry) here.
-        await trx
-          .insertInto('inventory_sell')
-          .values({ order_sn: orderSn, status: 'sold', detail: JSON.stringify(items), created_at: at, updated_at: at })
-          .execute();
-        // In goodsId order, so concurrent sells lock rows in the same order (no deadlock on MySQL).
-        for (const item of items) {
-          const taken = await trx
-            .updateTable('inventory')
-            .set((eb) => ({ stocks: eb('stocks', '-', item.num), updated_at: at }))
-            .where('goods_id', '=', item.goodsId)
-            .where('stocks', '>=', item.num)
-            .executeTakeFirst();
-          if (taken.numUpdatedRows > 0n) continue;
-          const exists = await trx
-            .selectFrom('inventory')
-            .select('goods_id')
-            .where('goods_id', '=', item.goodsId)
-            .executeTakeFirst();
-          // Throwing rolls the whole transaction back: the ledger row and every earlier decrement.
-          throw exists
-            ? new RpcError(grpc.status.RESOURCE_EXHAUSTED, '库存不足')
-            : new RpcError(grpc.status.NOT_FOUND, '没有库存记录');
-        }
-        return 'sold' as const;
-      }, retryOnSameOrderSn);
+      const outcome = await inTransaction(
+        db,
+        async (trx) => {
+          const record = await findSellRecord(trx, orderSn);
+          if (record) {
+            decideRepeatedSell(record, items);
+            return 'repeated' as const;
+          }
+          const at = now();
+          // The ledger row first: its primary key is what makes a concurrent duplicate fail (and retry) here.
+          await trx
+            .insertInto('inventory_sell')
+            .values({ order_sn: orderSn, status: 'sold', detail: JSON.stringify(items), created_at: at, updated_at: at })
+            .execute();
+          // In goodsId order, so concurrent sells lock rows in the same order (no deadlock on MySQL).
+          for (const item of items) {
+            const taken = await trx
+              .updateTable('inventory')
+              .set((eb) => ({ stocks: eb('stocks', '-', item.num), updated_at: at }))
+              .where('goods_id', '=', item.goodsId)
+              .where('stocks', '>=', item.num)
+              .executeTakeFirst();
+            if (taken.numUpdatedRows > 0n) continue;
+            const exists = await trx.selectFrom('inventory').select('goods_id').where('goods_id', '=', item.goodsId).executeTakeFirst();
+            // Throwing rolls the whole transaction back: the ledger row and every earlier decrement.
+            throw exists ? new RpcError(grpc.status.RESOURCE_EXHAUSTED, '库存不足') : new RpcError(grpc.status.NOT_FOUND, '没有库存记录');
+          }
+          return 'sold' as const;
+        },
+        retryOnSameOrderSn,
+      );
       logger.debug({ orderSn, items, outcome }, 'sell');
       return {};
     },
@@ -159,36 +157,40 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
      */
     async Reback(request) {
       const orderSn = checkOrderSn(request.orderSn);
-      const outcome = await inTransaction(db, async (trx) => {
-        const record = await findSellRecord(trx, orderSn);
-        const at = now();
-        if (!record) {
-          await trx
-            .insertInto('inventory_sell')
-            .values({ order_sn: orderSn, status: 'reback', detail: '[]', created_at: at, updated_at: at })
-            .execute();
-          return 'tombstone' as const;
-        }
-        if (record.status === 'reback') return 'already given back' as const;
-        // Compare-and-set on the status: of two concurrent Rebacks only one moves the row, and only it gives back.
-        const claimed = await trx
-          .updateTable('inventory_sell')
-          .set({ status: 'reback', updated_at: at })
-          .where('order_sn', '=', orderSn)
-          .where('status', '=', 'sold')
-          .executeTakeFirst();
-        if (claimed.numUpdatedRows === 0n) return 'already given back' as const;
-        for (const item of parseDetail(orderSn, record.detail)) {
-          const added = await trx
-            .updateTable('inventory')
-            .set((eb) => ({ stocks: eb('stocks', '+', item.num), updated_at: at }))
-            .where('goods_id', '=', item.goodsId)
+      const outcome = await inTransaction(
+        db,
+        async (trx) => {
+          const record = await findSellRecord(trx, orderSn);
+          const at = now();
+          if (!record) {
+            await trx
+              .insertInto('inventory_sell')
+              .values({ order_sn: orderSn, status: 'reback', detail: '[]', created_at: at, updated_at: at })
+              .execute();
+            return 'tombstone' as const;
+          }
+          if (record.status === 'reback') return 'already given back' as const;
+          // Compare-and-set on the status: of two concurrent Rebacks only one moves the row, and only it gives back.
+          const claimed = await trx
+            .updateTable('inventory_sell')
+            .set({ status: 'reback', updated_at: at })
+            .where('order_sn', '=', orderSn)
+            .where('status', '=', 'sold')
             .executeTakeFirst();
-          // Rows are never deleted, so this means the store was edited by hand; refuse rather than lose stock.
-          if (added.numUpdatedRows === 0n) throw new Error(`no inventory row for goods ${item.goodsId} to give back`);
-        }
-        return 'given back' as const;
-      }, retryOnSameOrderSn);
+          if (claimed.numUpdatedRows === 0n) return 'already given back' as const;
+          for (const item of parseDetail(orderSn, record.detail)) {
+            const added = await trx
+              .updateTable('inventory')
+              .set((eb) => ({ stocks: eb('stocks', '+', item.num), updated_at: at }))
+              .where('goods_id', '=', item.goodsId)
+              .executeTakeFirst();
+            // Rows are never deleted, so this means the store was edited by hand; refuse rather than lose stock.
+            if (added.numUpdatedRows === 0n) throw new Error(`no inventory row for goods ${item.goodsId} to give back`);
+          }
+          return 'given back' as const;
+        },
+        retryOnSameOrderSn,
+      );
       if (outcome === 'tombstone') logger.info({ orderSn }, 'reback before any sell: tombstone recorded');
       else logger.debug({ orderSn, outcome }, 'reback');
       return {};

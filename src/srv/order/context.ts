@@ -2,11 +2,11 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../../global/logger';
 import type { CallContext, GoodsClient, InventoryClient } from '../../../global/srv-conn';
-import type { RpcContext } from '../grpc-server';
 import type { AlipayOpenApi } from '../../alipay';
+import type { RpcContext } from '../grpc-server';
 import type { Faults } from './faults';
-import type { Relay } from './relay';
 import type { OrderSnGenerator } from './order-sn';
+import type { Relay } from './relay';
 import type { OrderSchema } from './schema';
 
 export interface OrderSrvContext {

@@ -20,15 +20,14 @@ import { ErrorReason, IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY, SrvCallError } from
 import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResponse';
 import type { OrderRequest__Output } from '../../../proto/types/proto/OrderRequest';
 import { inTransaction, isUniqueViolation } from '../database';
-import { RpcError, type RpcContext } from '../grpc-server';
+import { type RpcContext, RpcError } from '../grpc-server';
 import { invalid, requirePositive, requireText } from './checks';
-import { downstream, ownCall, type OrderSrvContext } from './context';
+import { downstream, type OrderSrvContext, ownCall } from './context';
 import { enqueue } from './outbox';
 import type { OrderAttemptTable, OrderInfoTable, OrderSchema } from './schema';
 
 const PAY_TYPE = 'alipay';
 const IN_FLIGHT_POLL_MS = 25;
-
 
 /** Sell failures that prove the stock did not move; after any other failure it might have. */
 const SELL_REJECTIONS = new Set([
@@ -60,7 +59,10 @@ export function checkOrderRequest(request: OrderRequest__Output): OrderInput {
 
 /** What "the same request" means for an idempotency key: the same order form. */
 export function requestHash(input: OrderInput): string {
-  return crypto.createHash('sha256').update(JSON.stringify([input.address, input.name, input.mobile, input.post])).digest('hex');
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([input.address, input.name, input.mobile, input.post]))
+    .digest('hex');
 }
 
 /**
@@ -76,8 +78,7 @@ export async function endAttempt(db: Kysely<OrderSchema>, orderSn: string, state
   });
 }
 
-const keyReused = () =>
-  new RpcError(grpc.status.FAILED_PRECONDITION, '该幂等键已用于内容不同的请求', ErrorReason.IdempotencyKeyReused);
+const keyReused = () => new RpcError(grpc.status.FAILED_PRECONDITION, '该幂等键已用于内容不同的请求', ErrorReason.IdempotencyKeyReused);
 
 export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selectable<OrderInfoTable>) => OrderInfoResponse) {
   const { db, logger } = ctx;
@@ -141,7 +142,7 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
   async function abandon(orderSn: string, stockMayHaveMoved: boolean, requestId: string | undefined): Promise<void> {
     try {
       const attempt = await db.selectFrom('order_attempt').select('state').where('order_sn', '=', orderSn).executeTakeFirst();
-      if (!attempt || attempt.state !== 'open') return; // committed, or the relay has it
+      if (attempt?.state !== 'open') return; // committed, or the relay has it
       if (stockMayHaveMoved) await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx, requestId));
       await endAttempt(db, orderSn, 'open');
     } catch (err) {
@@ -167,7 +168,14 @@ export function createOrderHandler(ctx: OrderSrvContext, toResponse: (row: Selec
     const lines = items.map((item) => {
       const g = goodsById.get(item.goods_id);
       if (!g) throw new RpcError(grpc.status.NOT_FOUND, `商品不存在: ${item.goods_id}`);
-      return { cartId: item.id, goodsId: g.id, name: g.name, image: g.goodsFrontImage, priceCents: yuanToCents(g.shopPrice), nums: item.nums };
+      return {
+        cartId: item.id,
+        goodsId: g.id,
+        name: g.name,
+        image: g.goodsFrontImage,
+        priceCents: yuanToCents(g.shopPrice),
+        nums: item.nums,
+      };
     });
     const totalCents = lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0);
 

@@ -16,12 +16,7 @@ export type ExpiryOutcome = 'paid' | 'closed' | 'not unpaid';
 export const ASK_ATTEMPTS = 5;
 
 /** Settles an unpaid order from Alipay's answer; closes it when Alipay has no payment and `close` is set. */
-async function settle(
-  ctx: OrderSrvContext,
-  orderSn: string,
-  close: boolean,
-  closeUnasked = false,
-): Promise<ExpiryOutcome | 'unchanged'> {
+async function settle(ctx: OrderSrvContext, orderSn: string, close: boolean, closeUnasked = false): Promise<ExpiryOutcome | 'unchanged'> {
   if (ctx.alipay) {
     const trade = await ctx.alipay.queryTrade(orderSn).catch((err: unknown) => {
       if (!close || !closeUnasked) throw err;

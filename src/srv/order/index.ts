@@ -7,7 +7,7 @@ import { createSrvClient } from '../../../global/srv-conn';
 import { createAlipayOpenApi } from '../../alipay';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
-import { startSrv, type RunningSrv } from '../running-srv';
+import { type RunningSrv, startSrv } from '../running-srv';
 import type { OrderSrvContext } from './context';
 import { crashAt, noFaults } from './faults';
 import { createOrderSnGenerator } from './order-sn';

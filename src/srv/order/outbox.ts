@@ -1,7 +1,7 @@
 // The outbox: what a committed transaction promised to do elsewhere ("give the stock of X back",
 // "close X when it expires"), written in that same transaction and delivered by the relay.
 import type { Transaction } from 'kysely';
-import { TRADE_CLOSED, predecessorsOf } from '../../../global/order-status';
+import { predecessorsOf, TRADE_CLOSED } from '../../../global/order-status';
 import { inTransaction } from '../database';
 import type { OrderSrvContext } from './context';
 import type { OrderSchema, OutboxTopic } from './schema';

@@ -3,7 +3,7 @@
 // payment for an order already closed is recorded as late (order stays closed, stock stays returned)
 // and its refund promised in the same transaction.
 import * as grpc from '@grpc/grpc-js';
-import { isPaid, predecessorsOf, TRADE_CLOSED, type OrderStatusName } from '../../../global/order-status';
+import { isPaid, type OrderStatusName, predecessorsOf, TRADE_CLOSED } from '../../../global/order-status';
 import { ErrorReason } from '../../../global/srv-conn';
 import { inTransaction } from '../database';
 import { RpcError } from '../grpc-server';
@@ -80,7 +80,13 @@ export async function recordPayment(ctx: OrderSrvContext, orderSn: string, payme
   });
   if (outcome === 'late') {
     ctx.logger.error(
-      { alert: 'late_payment', orderSn, tradeNo: payment.tradeNo, amountCents: payment.amountCents, refund: ctx.refundLatePayments && !!ctx.alipay },
+      {
+        alert: 'late_payment',
+        orderSn,
+        tradeNo: payment.tradeNo,
+        amountCents: payment.amountCents,
+        refund: ctx.refundLatePayments && !!ctx.alipay,
+      },
       'ALERT: payment for an order already closed; recorded, order left closed, refund ' +
         (ctx.refundLatePayments && ctx.alipay ? 'issued through Alipay' : 'left to an operator'),
     );
@@ -91,7 +97,7 @@ export async function recordPayment(ctx: OrderSrvContext, orderSn: string, payme
 /** Delivers a late payment's refund through Alipay; idempotent by its out_request_no. */
 export async function refundLatePayment(ctx: OrderSrvContext, orderSn: string): Promise<void> {
   const late = await ctx.db.selectFrom('late_payment').selectAll().where('order_sn', '=', orderSn).executeTakeFirst();
-  if (!late || late.refund_state !== 'pending') return;
+  if (late?.refund_state !== 'pending') return;
   if (!ctx.alipay) throw new Error('no Alipay client configured to refund with');
   await ctx.alipay.refund({
     orderSn,

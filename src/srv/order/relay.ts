@@ -3,7 +3,7 @@
 // its lease before any work, and every delivery is idempotent (Reback by orderSn, close by CAS), so
 // a message is handled by one relay at a time and a repeat after a crash changes nothing.
 import type { Selectable } from 'kysely';
-import { ownCall, type OrderSrvContext } from './context';
+import { type OrderSrvContext, ownCall } from './context';
 import { endAttempt } from './create-order';
 import { closeExpired } from './expiry';
 import { refundLatePayment } from './payments';
@@ -137,7 +137,10 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
         .where('id', '=', message.id)
         .execute()
         .catch((e: unknown) => logger.error({ err: e }, 'could not reschedule an outbox message'));
-      logger.warn({ err, topic: message.topic, orderSn: message.order_sn, attempts: message.attempts + 1 }, 'outbox delivery failed; will retry');
+      logger.warn(
+        { err, topic: message.topic, orderSn: message.order_sn, attempts: message.attempts + 1 },
+        'outbox delivery failed; will retry',
+      );
     }
   }
 

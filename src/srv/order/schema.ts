@@ -1,6 +1,6 @@
 // Order srv tables. Times are epoch milliseconds (portable across SQLite and MySQL, no time zones);
 // money is integer cents; booleans are 0/1.
-import { type Kysely, type Migration, type Generated } from 'kysely';
+import type { Generated, Kysely, Migration } from 'kysely';
 
 export interface ShoppingCartTable {
   id: Generated<number>;

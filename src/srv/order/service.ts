@@ -3,13 +3,13 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { centsToYuan } from '../../../global/money';
-import { WAIT_BUYER_PAY, TRADE_CLOSED, isOrderStatus } from '../../../global/order-status';
+import { isOrderStatus, TRADE_CLOSED, WAIT_BUYER_PAY } from '../../../global/order-status';
 import { PAYMENT_OUTCOME_KEY } from '../../../global/srv-conn';
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResponse';
 import type { ShopCartInfoResponse } from '../../../proto/types/proto/ShopCartInfoResponse';
 import { inTransaction, isUniqueViolation } from '../database';
-import { RpcError, type AsyncHandlers } from '../grpc-server';
+import { type AsyncHandlers, RpcError } from '../grpc-server';
 import { invalid, requirePositive, requireText } from './checks';
 import type { OrderSrvContext } from './context';
 import { createOrderHandler } from './create-order';
@@ -57,12 +57,7 @@ export function createOrderService(ctx: OrderSrvContext, relay: Pick<Relay, 'del
   const { db, now } = ctx;
 
   async function findCartRow(db: Kysely<OrderSchema> | Transaction<OrderSchema>, userId: number, goodsId: number) {
-    return db
-      .selectFrom('shopping_cart')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('goods_id', '=', goodsId)
-      .executeTakeFirst();
+    return db.selectFrom('shopping_cart').selectAll().where('user_id', '=', userId).where('goods_id', '=', goodsId).executeTakeFirst();
   }
 
   /** Adds to the user's row of this goods, or creates it (checked). Unique (user, goods) settles races. */
@@ -188,7 +183,8 @@ export function createOrderService(ctx: OrderSrvContext, relay: Pick<Relay, 'del
         // The same path as the timeout: compare-and-set, and the stock return promised in that transaction.
         const outcome = await closeUnpaid(ctx, orderSn);
         if (outcome === 'missing') throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);
-        if (outcome === 'closed') await relay.deliver('stock.reback', orderSn); // now if it can; else the relay retries
+        if (outcome === 'closed')
+          await relay.deliver('stock.reback', orderSn); // now if it can; else the relay retries
         else {
           const current = await db.selectFrom('order_info').select('status').where('order_sn', '=', orderSn).executeTakeFirstOrThrow();
           if (current.status !== TRADE_CLOSED) {

@@ -1,5 +1,5 @@
 // `npm run bench:orders`: order creation through the real gateway (HTTP) over the real goods, inventory and
-// order srvs, on SQLite and on MariaDB, with the correctness counters of the same run (issue 3, item 9).
+// order srvs, on SQLite and on MariaDB, with the correctness counters of the same run (with the correctness counters it must keep at 0).
 //
 // Per store, the whole system runs in this process as `npm start` runs it (three gRPC srvs on 127.0.0.1 port 0,
 // the gateway app on an http.Server on port 0), on SQLite files in a temp dir or a throwaway MariaDB database.
@@ -15,17 +15,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
-import { createConnection, createPool, type Pool } from 'mysql2/promise';
+import { type Connection, createConnection, createPool, type Pool } from 'mysql2/promise';
 import { gatewaySchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { TRADE_FINISHED, TRADE_SUCCESS, WAIT_BUYER_PAY } from '../../global/order-status';
 import type { SrvConn, SrvName } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
-import { startGateway } from '../gateway';
-import { startAllSrvs } from '../srv/all';
+import { startGateway } from '../../src/gateway';
+import { startAllSrvs } from '../../src/srv/all';
 import type { LoadJob, LoadResult } from './load-worker';
 
 type StoreKind = 'sqlite' | 'mariadb';
@@ -102,7 +102,10 @@ async function createStorage(kind: StoreKind, mysqlUrl: string): Promise<Storage
     };
     return {
       env: { DATA_DIR: dataDir },
-      all: async <Row>(srv: SrvName, sql: string, params: unknown[] = []) => fileOf(srv).prepare(sql).all(...params) as Row[],
+      all: async <Row>(srv: SrvName, sql: string, params: unknown[] = []) =>
+        fileOf(srv)
+          .prepare(sql)
+          .all(...params) as Row[],
       async cleanup() {
         for (const file of files.values()) file.close();
         removeDir();
@@ -110,7 +113,7 @@ async function createStorage(kind: StoreKind, mysqlUrl: string): Promise<Storage
     };
   }
 
-  let admin;
+  let admin: Connection;
   try {
     admin = await createConnection({ uri: mysqlUrl, connectTimeout: 2000 });
   } catch (err) {
@@ -304,7 +307,8 @@ interface BusySample {
 /** Samples the main thread's event-loop utilisation and the process's CPU time every 100 ms until stopped. */
 function sampleBusy(): { stop(): BusySample[] } {
   const samples: BusySample[] = [];
-  const take = () => samples.push({ at: performance.timeOrigin + performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() });
+  const take = () =>
+    samples.push({ at: performance.timeOrigin + performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() });
   take();
   const timer = setInterval(take, 100);
   let stopped = false;
@@ -461,7 +465,8 @@ function rowOf(r: RunReport): Row {
     .join(' ');
   const noAnswer = r.load.errors > 0 ? ` ${r.load.errors}×err` : '';
   const c = r.counters;
-  const flagged = c.oversold !== 0 || c.duplicates !== 0 || c.lost !== 0 || c.ackedWithoutOrder !== 0 || c.cartsVanished !== 0 || c.pending !== 0;
+  const flagged =
+    c.oversold !== 0 || c.duplicates !== 0 || c.lost !== 0 || c.ackedWithoutOrder !== 0 || c.cartsVanished !== 0 || c.pending !== 0;
   const expected = r.scenario === 'scarce' ? Math.min(r.orders, initialStock('scarce', r.orders).get(HOT_GOODS) ?? 0) : r.orders;
   return {
     flagged,
@@ -487,7 +492,25 @@ function rowOf(r: RunReport): Row {
   };
 }
 
-const HEADER = ['store', 'scenario', 'conc', '2xx', 'orders/s', 'p50 ms', 'p99 ms', 'loop', 'cores', 'non-2xx', 'orders', 'oversold', 'dup', 'lost', 'orphan', 'pending', 'consistent'];
+const HEADER = [
+  'store',
+  'scenario',
+  'conc',
+  '2xx',
+  'orders/s',
+  'p50 ms',
+  'p99 ms',
+  'loop',
+  'cores',
+  'non-2xx',
+  'orders',
+  'oversold',
+  'dup',
+  'lost',
+  'orphan',
+  'pending',
+  'consistent',
+];
 
 function table(rows: string[][]): string {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
@@ -572,7 +595,11 @@ async function main(): Promise<void> {
       nextUser += WARM_UP_ORDERS;
       for (const scenario of settings.scenarios) {
         for (const concurrency of settings.concurrency) {
-          const report = await runOne(system, { store, scenario, concurrency, orders: settings.orders, firstUser: nextUser }, settings.settleMs);
+          const report = await runOne(
+            system,
+            { store, scenario, concurrency, orders: settings.orders, firstUser: nextUser },
+            settings.settleMs,
+          );
           nextUser += settings.orders;
           reports.push(report);
           const { cells } = rowOf(report);
@@ -614,7 +641,9 @@ async function main(): Promise<void> {
     best.set(r.store, Math.max(best.get(r.store) ?? 0, rate));
   }
   const cores = os.cpus().length;
-  out(`bar: DTM's published ${DTM_BARRIER_TPS} transactions/s with its barrier on MySQL (${DTM_CORES} cores, 8 GB) ≈ ${(DTM_BARRIER_TPS / DTM_CORES).toFixed(0)}/s per core; here ${cores} cores.`);
+  out(
+    `bar: DTM's published ${DTM_BARRIER_TPS} transactions/s with its barrier on MySQL (${DTM_CORES} cores, 8 GB) ≈ ${(DTM_BARRIER_TPS / DTM_CORES).toFixed(0)}/s per core; here ${cores} cores.`,
+  );
   for (const [store, rate] of best) {
     out(
       `  best ${store}: ${rate.toFixed(0)} orders/s = ${((rate / DTM_BARRIER_TPS) * 100).toFixed(0)}% of the bar, ` +
@@ -623,7 +652,11 @@ async function main(): Promise<void> {
   }
   out(`other processes during the bench (MariaDB included): ${othersBusy(benchStart).toFixed(2)} cores on average`);
   const inconsistent = rows.filter((r) => r.flagged).length;
-  out(inconsistent === 0 ? 'correctness: every run consistent (0 oversold, 0 duplicate, 0 lost, 0 orphan, nothing pending).' : `correctness: ${inconsistent} run(s) flagged CHECK above.`);
+  out(
+    inconsistent === 0
+      ? 'correctness: every run consistent (0 oversold, 0 duplicate, 0 lost, 0 orphan, nothing pending).'
+      : `correctness: ${inconsistent} run(s) flagged CHECK above.`,
+  );
   if (inconsistent > 0) process.exitCode = 1;
 }
 

@@ -50,32 +50,35 @@ async function run(job: LoadJob): Promise<LoadResult> {
     finish = resolve;
     fail = reject;
   });
-  const instance = autocannon({
-    url: job.url,
-    connections: job.connections,
-    amount: job.tokens.length,
-    timeout: job.timeoutSeconds,
-    requests: [
-      {
-        method: 'POST',
-        path: '/o/v1/orders',
-        setupRequest: (request) => {
-          const i = next++;
-          firstSentAt ??= performance.now();
-          return {
-            ...request,
-            headers: {
-              'content-type': 'application/json',
-              // Past the prepared users autocannon would have sent more than asked; make that visible as a 401.
-              'x-token': job.tokens[i] ?? 'bench-out-of-users',
-              'idempotency-key': `${job.keyPrefix}${i}`,
-            },
-            body: job.body,
-          };
+  const instance = autocannon(
+    {
+      url: job.url,
+      connections: job.connections,
+      amount: job.tokens.length,
+      timeout: job.timeoutSeconds,
+      requests: [
+        {
+          method: 'POST',
+          path: '/o/v1/orders',
+          setupRequest: (request) => {
+            const i = next++;
+            firstSentAt ??= performance.now();
+            return {
+              ...request,
+              headers: {
+                'content-type': 'application/json',
+                // Past the prepared users autocannon would have sent more than asked; make that visible as a 401.
+                'x-token': job.tokens[i] ?? 'bench-out-of-users',
+                'idempotency-key': `${job.keyPrefix}${i}`,
+              },
+              body: job.body,
+            };
+          },
         },
-      },
-    ],
-  }, (err: unknown, result: autocannon.Result) => (err ? fail(err) : finish(result)));
+      ],
+    },
+    (err: unknown, result: autocannon.Result) => (err ? fail(err) : finish(result)),
+  );
   instance.on('response', (client, statusCode, _bytes, responseTime) => {
     lastAnsweredAt = performance.now();
     statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;

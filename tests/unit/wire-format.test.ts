@@ -3,7 +3,7 @@
 // (field << 3) | wire type, with wire types 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 (float).
 // Messages are encoded and decoded through the service definitions that clients and servers actually use.
 import { describe, expect, it } from 'vitest';
-import { serviceDefinitions } from '../global/proto';
+import { serviceDefinitions } from '../../global/proto';
 
 const defs = serviceDefinitions();
 const order = defs.order.service;
