@@ -1,7 +1,7 @@
 // Every setting is an environment variable, parsed once by the process's main file and
 // validated before anything listens. Errors name the key and the rule, never the value.
 import { z } from 'zod';
-import { CRASH_POINTS } from '../src/srv/order/faults';
+import { CRASH_POINTS } from './crash-points';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -69,7 +69,7 @@ export const orderSrvSchema = z
     ATTEMPT_RECOVER_SECONDS: int(1, 86_400).default(60),
     /** How long a relay's claim on a message keeps other relays off it (a crashed relay's claim lapses after this). */
     RELAY_LEASE_SECONDS: int(1, 3600).default(30),
-    /** Testing aid: SIGKILL the srv at this step (see src/srv/order/faults.ts). Never set in production. */
+    /** Testing aid: SIGKILL the srv at this step (see global/crash-points.ts). Never set in production. */
     ORDER_SRV_CRASH_AT: z.enum(CRASH_POINTS).optional(),
     /**
      * Alipay's OpenAPI, for asking before a timeout closes an order, closing the trade at Alipay,

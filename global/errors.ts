@@ -2,7 +2,8 @@
 // Everything that can go wrong in a request ends up as an AppError here, so the error handler has exactly
 // one envelope to write and 5xx details never leak to clients.
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ErrorReason, SRV_LABEL, SrvCallError } from './srv-conn';
+import { SrvCallError } from './srv-conn';
+import { ErrorReason, SRV_LABEL } from './wire';
 
 export const ERROR_CODES = [
   'INVALID_ARGUMENT',
@@ -100,8 +101,24 @@ export function toErrorBody(err: AppError, requestId: string): ErrorBody {
   return body;
 }
 
-/** The order srv relays a downstream outage as UNAVAILABLE "库存服务不可用"; that names the real culprit. */
-const RELAYED_OUTAGE = /服务不可用$/;
+/**
+ * The course's srvs send no `error-reason`; for them the text decides. Only the srvs' own "库存不足" is
+ * out of stock (grpc-js also says RESOURCE_EXHAUSTED for an oversized message), and an order srv that
+ * relays an outage as "库存服务不可用" names the real culprit.
+ */
+const OUT_OF_STOCK_TEXT = '库存不足';
+const RELAYED_OUTAGE_TEXT = /服务不可用$/;
+
+function isOutOfStock(err: SrvCallError): boolean {
+  return err.reason === ErrorReason.OutOfStock || (err.reason === undefined && err.details.includes(OUT_OF_STOCK_TEXT));
+}
+
+/** "<srv>服务不可用", naming the srv that is really down. */
+function unavailableMessage(err: SrvCallError): string {
+  if (err.reason === ErrorReason.SrvUnavailable && err.unavailableSrv) return `${SRV_LABEL[err.unavailableSrv]}服务不可用`;
+  if (err.reason === undefined && RELAYED_OUTAGE_TEXT.test(err.details)) return err.details;
+  return `${SRV_LABEL[err.srv]}服务不可用`;
+}
 
 /** THE gRPC→HTTP table (CONTRACT §2). The srv's details stay on `cause` for the log. */
 export function fromSrvError(err: SrvCallError): AppError {
@@ -127,13 +144,10 @@ export function fromSrvError(err: SrvCallError): AppError {
     case GrpcStatus.FAILED_PRECONDITION:
       return new AppError('CONFLICT', err.details || '操作冲突', { cause });
     case GrpcStatus.RESOURCE_EXHAUSTED:
-      // grpc-js also raises this for an oversized message; only the srvs' own "库存不足" is out of stock.
-      if (err.details.includes('库存不足')) return new AppError('OUT_OF_STOCK', '库存不足', { cause });
+      if (isOutOfStock(err)) return new AppError('OUT_OF_STOCK', OUT_OF_STOCK_TEXT, { cause });
       return new AppError('INTERNAL', '内部错误', { cause });
-    case GrpcStatus.UNAVAILABLE: {
-      const msg = RELAYED_OUTAGE.test(err.details) ? err.details : `${SRV_LABEL[err.srv]}服务不可用`;
-      return new AppError('UNAVAILABLE', msg, { cause });
-    }
+    case GrpcStatus.UNAVAILABLE:
+      return new AppError('UNAVAILABLE', unavailableMessage(err), { cause });
     case GrpcStatus.DEADLINE_EXCEEDED:
       return new AppError('TIMEOUT', '服务响应超时', { cause });
     default:

@@ -10,14 +10,18 @@ const LEGACY_UNPAID = 'paying';
 
 export type OrderStatusName = typeof WAIT_BUYER_PAY | typeof TRADE_SUCCESS | typeof TRADE_FINISHED | typeof TRADE_CLOSED;
 
-const UNPAID: readonly string[] = [WAIT_BUYER_PAY, LEGACY_UNPAID];
+/** The status a new order is written with. */
+export const NEW_ORDER_STATUS = WAIT_BUYER_PAY;
+
+/** Every status that means "not paid yet": the one list to filter on. */
+export const UNPAID_STATUSES: readonly string[] = [WAIT_BUYER_PAY, LEGACY_UNPAID];
 
 /** For each status, the statuses an order may be in to move to it. */
 const PREDECESSORS: Record<OrderStatusName, readonly string[]> = {
   [WAIT_BUYER_PAY]: [],
-  [TRADE_SUCCESS]: UNPAID,
-  [TRADE_FINISHED]: [...UNPAID, TRADE_SUCCESS],
-  [TRADE_CLOSED]: UNPAID,
+  [TRADE_SUCCESS]: UNPAID_STATUSES,
+  [TRADE_FINISHED]: [...UNPAID_STATUSES, TRADE_SUCCESS],
+  [TRADE_CLOSED]: UNPAID_STATUSES,
 };
 
 export function isOrderStatus(status: string): status is OrderStatusName {
@@ -25,7 +29,7 @@ export function isOrderStatus(status: string): status is OrderStatusName {
 }
 
 export function isUnpaid(status: string): boolean {
-  return UNPAID.includes(status);
+  return UNPAID_STATUSES.includes(status);
 }
 
 export function isPaid(status: string): boolean {
@@ -34,4 +38,9 @@ export function isPaid(status: string): boolean {
 
 export function predecessorsOf(status: OrderStatusName): readonly string[] {
   return PREDECESSORS[status];
+}
+
+/** Whether an order in `from` may move to `to`. */
+export function canMove(from: string, to: OrderStatusName): boolean {
+  return PREDECESSORS[to].includes(from);
 }

@@ -3,35 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { serviceDefinitions } from './proto';
-
-export type SrvName = 'goods' | 'inventory' | 'order';
-
-/** How users name each srv in messages ("库存服务不可用"). */
-export const SRV_LABEL: Record<SrvName, string> = { goods: '商品', inventory: '库存', order: '订单' };
-
-/**
- * Why a srv refused, beyond its status code, for refusals the gateway answers differently
- * (Google's ErrorInfo.reason, carried as trailing metadata `error-reason`).
- */
-export const ERROR_REASON_KEY = 'error-reason';
-export const ErrorReason = {
-  /** The idempotency key was used before for a different request. */
-  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
-  /** A request with this idempotency key is still being worked on. */
-  IdempotencyInFlight: 'IDEMPOTENCY_IN_FLIGHT',
-  /** A payment's amount differs from the order's total. */
-  AmountMismatch: 'AMOUNT_MISMATCH',
-} as const;
-
-/** Response metadata `payment-outcome` of UpdateOrderStatus for a payment: paid | already | late. */
-export const PAYMENT_OUTCOME_KEY = 'payment-outcome';
-export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
-
-/** Response metadata `idempotent-replayed: true`: the answer is that of an earlier request with the same key. */
-export const REPLAYED_KEY = 'idempotent-replayed';
-
-/** An Idempotency-Key (HTTP header, then `idempotency-key` metadata): 1–128 visible ASCII characters. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+import { ERROR_REASON_KEY, ERROR_SRV_KEY, IDEMPOTENCY_KEY_KEY, isSrvName, REQUEST_ID_KEY, type SrvName } from './wire';
 
 export interface CallContext {
   requestId?: string;
@@ -49,16 +21,24 @@ export class SrvCallError extends Error {
     readonly srv: SrvName,
     readonly code: grpc.status,
     readonly details: string,
+    /** The refusal's `error-reason` (see ErrorReason), when the srv sent one. */
     readonly reason?: string,
+    /** For a SrvUnavailable refusal: the srv behind this one that is down (`error-srv`). */
+    readonly unavailableSrv?: SrvName,
   ) {
     super(`${srv}: ${grpc.status[code] ?? code}: ${details}`);
     this.name = 'SrvCallError';
   }
 }
 
-function reasonOf(err: grpc.ServiceError): string | undefined {
-  const value = err.metadata?.get(ERROR_REASON_KEY)[0];
+function trailer(err: grpc.ServiceError, key: string): string | undefined {
+  const value = err.metadata?.get(key)[0];
   return typeof value === 'string' ? value : undefined;
+}
+
+function toSrvCallError(srv: SrvName, err: grpc.ServiceError): SrvCallError {
+  const culprit = trailer(err, ERROR_SRV_KEY);
+  return new SrvCallError(srv, err.code, err.details, trailer(err, ERROR_REASON_KEY), isSrvName(culprit) ? culprit : undefined);
 }
 
 /** Promise-returning methods derived from a service definition, so no RPC is wrapped by hand. */
@@ -110,13 +90,13 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
       new Promise((resolve, reject) => {
         if (ctx.signal?.aborted) return reject(new SrvCallError(name, grpc.status.CANCELLED, 'caller went away'));
         const metadata = new grpc.Metadata();
-        if (ctx.requestId) metadata.set('x-request-id', ctx.requestId);
-        if (ctx.idempotencyKey) metadata.set('idempotency-key', ctx.idempotencyKey);
+        if (ctx.requestId) metadata.set(REQUEST_ID_KEY, ctx.requestId);
+        if (ctx.idempotencyKey) metadata.set(IDEMPOTENCY_KEY_KEY, ctx.idempotencyKey);
         const deadline = ctx.deadline ?? new Date(Date.now() + options.deadlineMs);
         const onAbort = () => call.cancel();
         const call = fn.call(raw, request, metadata, { deadline }, (err: grpc.ServiceError | null, response: unknown) => {
           ctx.signal?.removeEventListener('abort', onAbort);
-          if (err) reject(new SrvCallError(name, err.code, err.details, reasonOf(err)));
+          if (err) reject(toSrvCallError(name, err));
           else resolve(response);
         });
         if (ctx.onResponseMetadata) call.on('metadata', ctx.onResponseMetadata);

@@ -6,7 +6,8 @@ import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
 import { AppError } from '../global/errors';
 import { yuanToCents } from '../global/money';
 import { isPaid, isUnpaid, TRADE_CLOSED } from '../global/order-status';
-import { IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY, SrvCallError } from '../global/srv-conn';
+import { SrvCallError } from '../global/srv-conn';
+import { IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY } from '../global/wire';
 import { type Principal, principalOf } from '../middlewares/auth';
 import { callOf } from '../middlewares/call-context';
 import { bodyOf, paramsOf, queryOf, validate } from '../middlewares/validate';
@@ -15,6 +16,7 @@ import type { AppDeps } from '../src/deps';
 import { orderDetailView, orderView } from './shapes';
 
 const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+const PAID_CANNOT_CANCEL = '订单已支付，不能取消';
 
 /** The srvs' convention: userId 0 means "any user". */
 function ownerFilter(principal: Principal): number {
@@ -85,7 +87,9 @@ export function orderRoutes({ srv, alipay, pay, logger }: AppDeps): Router {
     const found = await srv.order.OrderDetail({ id, userId: principalOf(res).userId }, call);
     const info = found.orderInfo;
     if (!info) throw new AppError('NOT_FOUND', '订单记录不存在');
-    if (isPaid(info.status)) throw new AppError('CONFLICT', '订单已支付，不能取消');
+    // Our order srv refuses to close a paid order itself (FAILED_PRECONDITION below); the course's
+    // would close it, so a paid order is refused here first.
+    if (isPaid(info.status)) throw new AppError('CONFLICT', PAID_CANNOT_CANCEL);
     if (info.status === TRADE_CLOSED) return void res.json({}); // already closed: a second cancel is harmless
     try {
       // The srv closes with a compare-and-set and gives the stock back exactly once.
@@ -93,7 +97,7 @@ export function orderRoutes({ srv, alipay, pay, logger }: AppDeps): Router {
     } catch (err) {
       // A payment landed between our read and the close: the payment wins.
       if (err instanceof SrvCallError && err.code === grpc.status.FAILED_PRECONDITION) {
-        throw new AppError('CONFLICT', '订单已支付，不能取消', { cause: err });
+        throw new AppError('CONFLICT', PAID_CANNOT_CANCEL, { cause: err });
       }
       throw err;
     }

@@ -7,7 +7,8 @@ import express, { type Request, type Response, Router } from 'express';
 import { parseChinaTime } from '../global/china-time';
 import { AppError } from '../global/errors';
 import { isPaid, TRADE_CLOSED, TRADE_FINISHED, TRADE_SUCCESS } from '../global/order-status';
-import { ErrorReason, PAYMENT_OUTCOME_KEY, SrvCallError } from '../global/srv-conn';
+import { SrvCallError } from '../global/srv-conn';
+import { ErrorReason, PAYMENT_OUTCOME_KEY } from '../global/wire';
 import { callOf } from '../middlewares/call-context';
 import type { AppDeps } from '../src/deps';
 

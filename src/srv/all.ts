@@ -6,7 +6,7 @@ import type { SrvTargets } from '../../global/srv-conn';
 import { startGoodsSrv } from './goods';
 import type { RpcFaults } from './grpc-server';
 import { startInventorySrv } from './inventory';
-import { type RunningOrderSrv, startOrderSrv } from './order';
+import { type OrderSrvOptions, type RunningOrderSrv, startOrderSrv } from './order';
 import type { RunningSrv } from './running-srv';
 
 export interface AllSrvs {
@@ -27,9 +27,11 @@ export interface AllSrvsOptions {
   logger: Logger;
   seedDemo?: boolean;
   faults?: Partial<Record<'goods' | 'inventory' | 'order', RpcFaults>>;
+  /** The order srv's business clock and whether its relay runs on a timer (see OrderSrvOptions). */
+  order?: Pick<OrderSrvOptions, 'now' | 'relayTimer'>;
 }
 
-export async function startAllSrvs({ env, orderEnv = {}, logger, seedDemo = false, faults = {} }: AllSrvsOptions): Promise<AllSrvs> {
+export async function startAllSrvs({ env, orderEnv = {}, logger, seedDemo = false, faults = {}, order: orderOptions = {} }: AllSrvsOptions): Promise<AllSrvs> {
   const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), {
     logger: logger.child({ srv: 'goods' }),
     seedDemo,
@@ -45,7 +47,7 @@ export async function startAllSrvs({ env, orderEnv = {}, logger, seedDemo = fals
   });
   const order = await startOrderSrv(
     parseConfig(orderSrvSchema, { ...env, GOODS_SRV: goods.address, INVENTORY_SRV: inventory.address, ...orderEnv }),
-    { logger: logger.child({ srv: 'order' }), faults: faults.order },
+    { logger: logger.child({ srv: 'order' }), faults: faults.order, ...orderOptions },
   ).catch(async (err: unknown) => {
     await Promise.all([goods.stop(), inventory.stop()]);
     throw err;

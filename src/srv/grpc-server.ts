@@ -2,7 +2,16 @@
 // one place where errors become gRPC statuses, and a clean stop.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../global/logger';
-import { ERROR_REASON_KEY, type ErrorReason, SRV_LABEL, SrvCallError } from '../../global/srv-conn';
+import { SrvCallError } from '../../global/srv-conn';
+import {
+  ERROR_REASON_KEY,
+  ERROR_SRV_KEY,
+  ErrorReason,
+  IDEMPOTENCY_KEY_KEY,
+  REQUEST_ID_KEY,
+  SRV_LABEL,
+  type SrvName,
+} from '../../global/wire';
 
 /** An expected failure with the status and message the course's srvs answer (CONTRACT §1). */
 export class RpcError extends Error {
@@ -11,6 +20,8 @@ export class RpcError extends Error {
     readonly details: string,
     /** Sent as trailing metadata `error-reason` (see ErrorReason). */
     readonly reason?: ErrorReason,
+    /** Sent as trailing metadata `error-srv`: the srv a SrvUnavailable refusal is about. */
+    readonly srv?: SrvName,
   ) {
     super(details);
     this.name = 'RpcError';
@@ -21,6 +32,7 @@ export class RpcError extends Error {
     if (this.reason) {
       status.metadata = new grpc.Metadata();
       status.metadata.set(ERROR_REASON_KEY, this.reason);
+      if (this.srv) status.metadata.set(ERROR_SRV_KEY, this.srv);
     }
     return status;
   }
@@ -73,8 +85,8 @@ function toUnaryHandler(
     const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
     let responseMetadata: grpc.Metadata | undefined;
     const ctx: RpcContext = {
-      requestId: metadataValue(call.metadata, 'x-request-id'),
-      idempotencyKey: metadataValue(call.metadata, 'idempotency-key'),
+      requestId: metadataValue(call.metadata, REQUEST_ID_KEY),
+      idempotencyKey: metadataValue(call.metadata, IDEMPOTENCY_KEY_KEY),
       deadline,
       signal: abort.signal,
       setResponseMetadata(key, value) {
@@ -100,13 +112,17 @@ function toUnaryHandler(
 }
 
 /**
- * A downstream srv's status passes through (out of stock stays out of stock, a timeout stays a
- * timeout); an outage is renamed after the srv that is down, so the gateway can say which.
+ * A downstream srv's refusal passes through with its reason (out of stock stays out of stock, a
+ * timeout stays a timeout); an outage is renamed after the srv that is down, so the gateway can say which.
  */
-function relayedStatus(err: unknown): { code: grpc.status; details: string } | undefined {
+function relayedStatus(err: unknown): Partial<grpc.StatusObject> | undefined {
   if (!(err instanceof SrvCallError)) return undefined;
-  if (err.code === grpc.status.UNAVAILABLE) return { code: err.code, details: `${SRV_LABEL[err.srv]}服务不可用` };
-  return { code: err.code, details: err.details };
+  if (err.code === grpc.status.UNAVAILABLE) {
+    const down = err.unavailableSrv ?? err.srv;
+    return new RpcError(err.code, `${SRV_LABEL[down]}服务不可用`, ErrorReason.SrvUnavailable, down).toStatus();
+  }
+  const reason = Object.values(ErrorReason).find((r) => r === err.reason);
+  return new RpcError(err.code, err.details, reason).toStatus();
 }
 
 export interface RunningServer {

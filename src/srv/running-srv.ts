@@ -3,7 +3,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Migration } from 'kysely';
 import type { Logger } from '../../global/logger';
-import type { SrvName } from '../../global/srv-conn';
+import type { SrvName } from '../../global/wire';
 import { type Database, migrate, openDatabase, type StorageConfig } from './database';
 import { type AsyncHandlers, type RpcFaults, type RunningServer, startGrpcServer } from './grpc-server';
 

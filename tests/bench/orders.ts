@@ -21,8 +21,9 @@ import SQLite from 'better-sqlite3';
 import { type Connection, createConnection, createPool, type Pool } from 'mysql2/promise';
 import { gatewaySchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
-import { TRADE_FINISHED, TRADE_SUCCESS, WAIT_BUYER_PAY } from '../../global/order-status';
-import type { SrvConn, SrvName } from '../../global/srv-conn';
+import { TRADE_FINISHED, TRADE_SUCCESS, UNPAID_STATUSES } from '../../global/order-status';
+import type { SrvConn } from '../../global/srv-conn';
+import type { SrvName } from '../../global/wire';
 import { signToken } from '../../middlewares/auth';
 import { startGateway } from '../../src/gateway';
 import { startAllSrvs } from '../../src/srv/all';
@@ -34,7 +35,7 @@ type Scenario = 'hot' | 'spread' | 'scarce';
 const GOODS_IDS = Array.from({ length: 20 }, (_, i) => i + 1);
 const HOT_GOODS = 1;
 /** Statuses whose units left inventory for good (an order that is open or paid). */
-const LIVE_STATUSES = [WAIT_BUYER_PAY, 'paying', TRADE_SUCCESS, TRADE_FINISHED];
+const LIVE_STATUSES = [...UNPAID_STATUSES, TRADE_SUCCESS, TRADE_FINISHED];
 /** DTM's published figure for its barrier on MySQL (4 cores, 8 GB): the bar issue 3 sets. */
 const DTM_BARRIER_TPS = 531;
 const DTM_CORES = 4;

@@ -5,7 +5,7 @@
 // written. Clients retry a 5xx, or a 409 with Retry-After, with the same key, a bounded number of times.
 // Runs on the store TEST_STORE names (SQLite files, or a throwaway MariaDB database).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SrvName } from '../../global/srv-conn';
+import type { SrvName } from '../../global/wire';
 import { signToken } from '../../middlewares/auth';
 import type { RpcFaults } from '../../src/srv/grpc-server';
 import { createTestStore } from '../helpers/grpc';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { type Connection, createConnection } from 'mysql2/promise';
-import type { SrvName } from '../../global/srv-conn';
+import type { SrvName } from '../../global/wire';
 
 export type StoreKind = 'sqlite' | 'mariadb';
 

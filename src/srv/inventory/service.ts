@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from '../../../global/logger';
+import { ErrorReason } from '../../../global/wire';
 import type { GoodsInvInfo__Output } from '../../../proto/types/GoodsInvInfo';
 import type { InventoryDefinition } from '../../../proto/types/Inventory';
 import { type Dialect, inTransaction, isUniqueViolation } from '../database';
@@ -141,7 +142,9 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
             if (taken.numUpdatedRows > 0n) continue;
             const exists = await trx.selectFrom('inventory').select('goods_id').where('goods_id', '=', item.goodsId).executeTakeFirst();
             // Throwing rolls the whole transaction back: the ledger row and every earlier decrement.
-            throw exists ? new RpcError(grpc.status.RESOURCE_EXHAUSTED, '库存不足') : new RpcError(grpc.status.NOT_FOUND, '没有库存记录');
+            throw exists
+              ? new RpcError(grpc.status.RESOURCE_EXHAUSTED, '库存不足', ErrorReason.OutOfStock)
+              : new RpcError(grpc.status.NOT_FOUND, '没有库存记录');
           }
           return 'sold' as const;
         },

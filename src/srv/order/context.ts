@@ -1,4 +1,5 @@
-// What the order srv's parts share: its store, its clients, its clock and its settings.
+// What the order srv's parts share: its store, its clients, its clock and its settings. Built once
+// by index.ts; nothing in here points back at the relay or the handlers.
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../../global/logger';
 import type { CallContext, GoodsClient, InventoryClient } from '../../../global/srv-conn';
@@ -6,7 +7,6 @@ import type { AlipayOpenApi } from '../../alipay';
 import type { RpcContext } from '../grpc-server';
 import type { Faults } from './faults';
 import type { OrderSnGenerator } from './order-sn';
-import type { Relay } from './relay';
 import type { OrderSchema } from './schema';
 
 export interface OrderSrvContext {
@@ -15,6 +15,10 @@ export interface OrderSrvContext {
   inventory: InventoryClient;
   orderSn: OrderSnGenerator;
   logger: Logger;
+  /**
+   * The business clock (epoch ms): order and attempt times, expiry, outbox schedules and leases.
+   * Tests drive it. gRPC deadlines are not business time and always use the real clock.
+   */
   now: () => number;
   faults: Faults;
   /** The longest a downstream call may take when the caller set no tighter deadline. */
@@ -28,18 +32,16 @@ export interface OrderSrvContext {
   /** Refund payments that arrive after their order was closed (else an operator does). */
   refundLatePayments: boolean;
   counters: { latePayments: number };
-  /** Set once the relay exists, for work that can be delivered at once. */
-  relay?: Pick<Relay, 'deliver'>;
 }
 
 /** Downstream calls inherit the caller's deadline (less a margin to answer in), capped by deadlineMs. */
 export function downstream(ctx: OrderSrvContext, rpc: RpcContext): CallContext {
-  const cap = ctx.now() + ctx.deadlineMs;
+  const cap = Date.now() + ctx.deadlineMs;
   const inherited = rpc.deadline ? rpc.deadline.getTime() - 50 : cap;
   return { requestId: rpc.requestId, deadline: new Date(Math.min(cap, inherited)), signal: rpc.signal };
 }
 
 /** For work done on no caller's behalf (the relay, compensation after the caller gave up). */
 export function ownCall(ctx: OrderSrvContext, requestId?: string): CallContext {
-  return { deadline: new Date(ctx.now() + ctx.deadlineMs), ...(requestId ? { requestId } : {}) };
+  return { deadline: new Date(Date.now() + ctx.deadlineMs), ...(requestId ? { requestId } : {}) };
 }

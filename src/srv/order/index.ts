@@ -1,5 +1,12 @@
 // The order srv: cart and orders over gRPC, calling the goods and inventory srvs, with the relay
-// that delivers its outbox and recovers abandoned order attempts.
+// that delivers its outbox and recovers abandoned order attempts. The one place its parts are wired.
+//
+//   cart-service, order-service   the RPCs
+//   idempotency → place-order     CreateOrder: keys around claim → price → sell → commit
+//   attempts                      an attempt's life: claim, consume, abandon, recover
+//   transitions                   the only writer of an order's status (close, pay, finish)
+//   expiry, late-payments         the timeout (asking Alipay first), late payments and their refunds
+//   outbox, leases, relay         promised work, delivered until it succeeds by any instance's relay
 import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
@@ -8,12 +15,13 @@ import { createAlipayOpenApi } from '../../alipay';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
 import { type RunningSrv, startSrv } from '../running-srv';
+import { cartService } from './cart-service';
 import type { OrderSrvContext } from './context';
 import { crashAt, noFaults } from './faults';
+import { orderService } from './order-service';
 import { createOrderSnGenerator } from './order-sn';
 import { createRelay, type Relay } from './relay';
 import { migrations, type OrderSchema } from './schema';
-import { createOrderService } from './service';
 
 export interface OrderSrvOptions {
   logger: Logger;
@@ -21,6 +29,10 @@ export interface OrderSrvOptions {
   orderSnNode?: number | undefined;
   /** Tests only: injected RPC failures (see RpcFaults). */
   faults?: RpcFaults | undefined;
+  /** The business clock (default Date.now); tests drive it. */
+  now?: (() => number) | undefined;
+  /** Run the relay on its timer (default). Tests that drive time turn it off and call relay.tick(). */
+  relayTimer?: boolean | undefined;
 }
 
 export interface RunningOrderSrv extends RunningSrv {
@@ -29,8 +41,8 @@ export interface RunningOrderSrv extends RunningSrv {
   counters: { latePayments: number };
 }
 
-export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNode, faults }: OrderSrvOptions): Promise<RunningOrderSrv> {
-  const clientOptions = { deadlineMs: config.GRPC_DEADLINE_MS };
+export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOptions): Promise<RunningOrderSrv> {
+  const { logger } = options;
   // Parsed once here: a bad Alipay key stops the srv before it listens.
   const alipay =
     config.ALIPAY_APP_ID && config.ALIPAY_PRIVATE_KEY && config.ALIPAY_PUBLIC_KEY
@@ -43,10 +55,12 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
         })
       : undefined;
   if (!alipay) logger.warn('no Alipay keys: expiring orders close without asking Alipay, late payments are not refunded');
-  const counters = { latePayments: 0 };
+  const clientOptions = { deadlineMs: config.GRPC_DEADLINE_MS };
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);
+  const counters = { latePayments: 0 };
   let relay: Relay | undefined;
+
   const srv = await startSrv({
     name: 'order',
     storage: config,
@@ -59,9 +73,9 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
         db,
         goods: goods.api,
         inventory: inventory.api,
-        orderSn: createOrderSnGenerator(orderSnNode === undefined ? {} : { node: orderSnNode }),
+        orderSn: createOrderSnGenerator(options.orderSnNode === undefined ? {} : { node: options.orderSnNode }),
         logger,
-        now: Date.now,
+        now: options.now ?? Date.now,
         faults: config.ORDER_SRV_CRASH_AT ? crashAt(config.ORDER_SRV_CRASH_AT) : noFaults,
         deadlineMs: config.GRPC_DEADLINE_MS,
         orderTimeoutMs: config.ORDER_TIMEOUT_SECONDS * 1000,
@@ -71,10 +85,9 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
         counters,
       };
       relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS, leaseMs: config.RELAY_LEASE_SECONDS * 1000 });
-      ctx.relay = relay;
-      return createOrderService(ctx, relay);
+      return { ...cartService(ctx), ...orderService(ctx, relay) };
     },
-    faults,
+    faults: options.faults,
     async release() {
       await relay?.stop();
       goods.close();
@@ -82,6 +95,6 @@ export async function startOrderSrv(config: OrderSrvConfig, { logger, orderSnNod
     },
   });
   if (!relay) throw new Error('order srv started without its relay');
-  relay.start();
+  if (options.relayTimer !== false) relay.start();
   return { ...srv, relay, counters };
 }

@@ -1,16 +1,17 @@
 // The relay: delivers outbox messages and recovers abandoned order attempts, until each succeeds.
-// Several order srvs may run relays on one database: every row is claimed by a compare-and-set on
-// its lease before any work, and every delivery is idempotent (Reback by orderSn, close by CAS), so
-// a message is handled by one relay at a time and a repeat after a crash changes nothing.
+// Several order srvs may run relays on one store: every row is claimed by a compare-and-set on its
+// lease before any work (leases.ts), and every delivery is idempotent (Reback by orderSn, close by
+// compare-and-set, refund by out_request_no), so a repeat after a crash changes nothing.
 import type { Selectable } from 'kysely';
+import { recoverDueAttempts } from './attempts';
 import { type OrderSrvContext, ownCall } from './context';
-import { endAttempt } from './create-order';
 import { closeExpired } from './expiry';
-import { refundLatePayment } from './payments';
+import { refundLatePayment } from './late-payments';
+import { leaseFree } from './leases';
 import type { OutboxTable, OutboxTopic } from './schema';
 
 export interface RelayOptions {
-  /** Pause between passes. */
+  /** Pause between passes of the timer (start()). */
   intervalMs: number;
   /** Rows taken per pass and kind. */
   batch?: number;
@@ -26,10 +27,11 @@ export interface RelayStats {
 }
 
 export interface Relay {
-  /** One pass: recover what is due, deliver what is due. */
+  /** One pass: recover what is due, deliver what is due. Passes never overlap; this one runs after any in progress. */
   tick(): Promise<void>;
   /** Delivers one message now if it is there and unclaimed (e.g. a cancel's stock return). */
   deliver(topic: OutboxTopic, orderSn: string): Promise<void>;
+  /** Runs a pass every intervalMs until stop(). */
   start(): void;
   stop(): Promise<void>;
   readonly stats: RelayStats;
@@ -50,47 +52,8 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
   const leaseMs = options.leaseMs ?? 30_000;
   const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, failures: 0 };
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
+  let lastPass: Promise<void> = Promise.resolve();
   let stopped = false;
-
-  /** Gives back the stock of attempts that never became orders. */
-  async function recoverAttempts(): Promise<void> {
-    const now = ctx.now();
-    const due = await db
-      .selectFrom('order_attempt')
-      .select('order_sn')
-      .where('recover_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('recover_at')
-      .limit(batch)
-      .execute();
-    for (const { order_sn: orderSn } of due) {
-      // Marking it `recovering` is final: the order's own transaction only consumes `open` attempts.
-      const claimed = await db
-        .updateTable('order_attempt')
-        .set({ state: 'recovering', lease_until: now + leaseMs })
-        .where('order_sn', '=', orderSn)
-        .where('recover_at', '<=', now)
-        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) continue;
-      ctx.faults('attempt-recovering');
-      try {
-        await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx));
-        await endAttempt(db, orderSn, 'recovering');
-        stats.attemptsRecovered += 1;
-        logger.info({ orderSn }, 'abandoned order attempt: stock given back');
-      } catch (err) {
-        stats.failures += 1;
-        await db
-          .updateTable('order_attempt')
-          .set({ lease_until: null, recover_at: ctx.now() + backoffMs(2) })
-          .where('order_sn', '=', orderSn)
-          .execute();
-        logger.warn({ err, orderSn }, 'attempt recovery failed; will retry');
-      }
-    }
-  }
 
   /** Claims one message by compare-and-set on its lease; false when another relay has it. */
   async function claim(message: Selectable<OutboxTable>, now: number): Promise<boolean> {
@@ -99,48 +62,45 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
       .set({ lease_until: now + leaseMs, attempts: message.attempts + 1 })
       .where('id', '=', message.id)
       .where('attempts', '=', message.attempts)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .where(leaseFree(now))
       .executeTakeFirst();
     return Number(claimed.numUpdatedRows) === 1;
   }
 
   async function handle(message: Selectable<OutboxTable>): Promise<void> {
+    const orderSn = message.order_sn;
     try {
       switch (message.topic) {
         case 'order.close': {
           // Closing (or settling as paid) removes this message in its own transaction.
-          const outcome = await closeExpired(ctx, message.order_sn, message.attempts + 1);
+          const outcome = await closeExpired(ctx, orderSn, message.attempts + 1);
           if (outcome === 'closed') {
             stats.ordersClosed += 1;
             ctx.faults('order-closed');
-            logger.info({ orderSn: message.order_sn }, 'unpaid order expired and closed');
-            await deliver('stock.reback', message.order_sn);
+            logger.info({ orderSn }, 'unpaid order expired and closed');
+            await deliver('stock.reback', orderSn);
           }
           return;
         }
         case 'stock.reback':
-          await ctx.inventory.Reback({ orderSn: message.order_sn, goodsInfo: [] }, ownCall(ctx));
+          await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx));
           ctx.faults('stock-returned');
           stats.stockReturned += 1;
           break;
         case 'payment.refund':
-          await refundLatePayment(ctx, message.order_sn);
+          await refundLatePayment(ctx, orderSn);
           break;
       }
       await db.deleteFrom('outbox').where('id', '=', message.id).execute();
     } catch (err) {
       stats.failures += 1;
-      const retryAt = ctx.now() + backoffMs(message.attempts + 1);
       await db
         .updateTable('outbox')
-        .set({ lease_until: null, available_at: retryAt, last_error: String((err as Error).message ?? err).slice(0, 255) })
+        .set({ lease_until: null, available_at: ctx.now() + backoffMs(message.attempts + 1), last_error: errorText(err) })
         .where('id', '=', message.id)
         .execute()
         .catch((e: unknown) => logger.error({ err: e }, 'could not reschedule an outbox message'));
-      logger.warn(
-        { err, topic: message.topic, orderSn: message.order_sn, attempts: message.attempts + 1 },
-        'outbox delivery failed; will retry',
-      );
+      logger.warn({ err, topic: message.topic, orderSn, attempts: message.attempts + 1 }, 'outbox delivery failed; will retry');
     }
   }
 
@@ -150,7 +110,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
       .selectFrom('outbox')
       .selectAll()
       .where('available_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .where(leaseFree(now))
       .orderBy('available_at')
       .limit(batch)
       .execute();
@@ -165,23 +125,26 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
     if (message && (await claim(message, ctx.now()))) await handle(message);
   }
 
-  async function tick(): Promise<void> {
+  async function pass(): Promise<void> {
+    if (stopped) return;
     try {
-      await recoverAttempts();
+      const recovery = await recoverDueAttempts(ctx, { batch, leaseMs, retryInMs: backoffMs(2) });
+      stats.attemptsRecovered += recovery.recovered;
+      stats.failures += recovery.failed;
       await deliverDue();
     } catch (err) {
       logger.error({ err }, 'relay pass failed');
     }
   }
 
+  function tick(): Promise<void> {
+    lastPass = lastPass.then(pass);
+    return lastPass;
+  }
+
   function schedule(): void {
     if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick().finally(() => {
-        running = undefined;
-        schedule();
-      });
-    }, options.intervalMs);
+    timer = setTimeout(() => void tick().finally(schedule), options.intervalMs);
   }
 
   return {
@@ -192,7 +155,11 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
+      await lastPass;
     },
   };
+}
+
+function errorText(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).slice(0, 255);
 }

@@ -1,0 +1,49 @@
+// The wire vocabulary our four processes share beyond the protos: the srvs' names, the gRPC metadata
+// keys we add (old peers ignore them), and the reasons a refusal carries. Nothing here connects.
+
+export type SrvName = 'goods' | 'inventory' | 'order';
+
+/** How users name each srv in messages ("库存服务不可用"). */
+export const SRV_LABEL: Record<SrvName, string> = { goods: '商品', inventory: '库存', order: '订单' };
+
+export function isSrvName(value: string | undefined): value is SrvName {
+  return value !== undefined && Object.hasOwn(SRV_LABEL, value);
+}
+
+/** Request metadata: the gateway's request id, for one id across every process's log. */
+export const REQUEST_ID_KEY = 'x-request-id';
+
+/** Request metadata: the client's Idempotency-Key (HTTP header of the same name). */
+export const IDEMPOTENCY_KEY_KEY = 'idempotency-key';
+
+/** An Idempotency-Key: 1–128 visible ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
+
+/** Response metadata `idempotent-replayed: true`: the answer is that of an earlier request with the same key. */
+export const REPLAYED_KEY = 'idempotent-replayed';
+
+/** Response metadata of UpdateOrderStatus for a payment: what the payment did. */
+export const PAYMENT_OUTCOME_KEY = 'payment-outcome';
+export type PaymentOutcome = 'paid' | 'already' | 'late';
+
+/**
+ * Why a srv refused, beyond its status code (Google's ErrorInfo.reason), as trailing metadata
+ * `error-reason`. The gateway prefers it to the message text, which only the course's srvs leave it to.
+ */
+export const ERROR_REASON_KEY = 'error-reason';
+/** Trailing metadata naming the srv a SrvUnavailable refusal is about. */
+export const ERROR_SRV_KEY = 'error-srv';
+
+export const ErrorReason = {
+  /** The idempotency key was used before for a different request. */
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  /** A request with this idempotency key is still being worked on. */
+  IdempotencyInFlight: 'IDEMPOTENCY_IN_FLIGHT',
+  /** A payment's amount differs from the order's total. */
+  AmountMismatch: 'AMOUNT_MISMATCH',
+  /** Not enough stock for the whole sale (RESOURCE_EXHAUSTED "库存不足"). */
+  OutOfStock: 'OUT_OF_STOCK',
+  /** A srv this one depends on is down (UNAVAILABLE); `error-srv` names it. */
+  SrvUnavailable: 'SRV_UNAVAILABLE',
+} as const;
+export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];

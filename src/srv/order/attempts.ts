@@ -1,0 +1,186 @@
+// An order attempt's whole life. An attempt is an order being created: written (and committed) with
+// the reservation of the user's checked cart rows before any stock is sold, so a crash at any later
+// step leaves a record of what may have to be given back.
+//
+//   claim ─► open ─┬─► consumed: deleted in the order's own transaction (it became the order)
+//                  ├─► ended:    deleted by its request, after giving back what it may have sold
+//                  └─► recovering (final): taken over by the relay, which gives the stock back, then ends it
+//
+// The order's transaction consumes only `open` attempts, so once the relay marks one `recovering` that
+// order can never be committed; stock given back for it cannot belong to an order.
+import * as grpc from '@grpc/grpc-js';
+import type { Kysely, Transaction } from 'kysely';
+import { inTransaction, isUniqueViolation } from '../database';
+import { RpcError } from '../grpc-server';
+import { type OrderSrvContext, ownCall } from './context';
+import { leaseFree } from './leases';
+import type { OrderAttemptTable, OrderSchema } from './schema';
+
+export const NOTHING_CHECKED = '没有选中结算的商品';
+
+export interface AttemptClaim {
+  orderSn: string;
+  userId: number;
+  /** The client's Idempotency-Key: at most one attempt per (user, key) exists at a time. */
+  key: string | undefined;
+  /** What the request asked for, to tell a replay from a reuse of the key. */
+  requestHash: string;
+}
+
+/**
+ * Writes the open attempt and reserves the user's checked, unreserved cart rows for it, in one
+ * transaction. False when another attempt holds the same key; NOT_FOUND when nothing is checked.
+ */
+export async function claimAttempt(ctx: OrderSrvContext, claim: AttemptClaim): Promise<boolean> {
+  try {
+    await inTransaction(ctx.db, async (tx) => {
+      const now = ctx.now();
+      await tx
+        .insertInto('order_attempt')
+        .values({
+          order_sn: claim.orderSn,
+          user_id: claim.userId,
+          idempotency_key: claim.key ?? null,
+          request_hash: claim.requestHash,
+          state: 'open',
+          recover_at: now + ctx.attemptRecoverMs,
+          lease_until: null,
+          created_at: now,
+        })
+        .execute();
+      const reserved = await tx
+        .updateTable('shopping_cart')
+        .set({ attempt_sn: claim.orderSn })
+        .where('user_id', '=', claim.userId)
+        .where('checked', '=', 1)
+        .where('attempt_sn', 'is', null)
+        .executeTakeFirst();
+      if (Number(reserved.numUpdatedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, NOTHING_CHECKED);
+    });
+    return true;
+  } catch (err) {
+    if (claim.key !== undefined && isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
+
+/** The request hash of the attempt that holds this key now, if one does. */
+export async function attemptHoldingKey(ctx: OrderSrvContext, userId: number, key: string): Promise<string | undefined> {
+  const row = await ctx.db
+    .selectFrom('order_attempt')
+    .select('request_hash')
+    .where('user_id', '=', userId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+  return row?.request_hash;
+}
+
+/** The cart rows reserved for an attempt, in goods order. */
+export function reservedCartRows(ctx: OrderSrvContext, orderSn: string) {
+  return ctx.db.selectFrom('shopping_cart').selectAll().where('attempt_sn', '=', orderSn).orderBy('goods_id').execute();
+}
+
+/**
+ * Inside the order's transaction: the attempt becomes the order. It must still be open (else the
+ * relay took it over and this order must not exist), and exactly the reserved rows that were priced
+ * and sold leave the cart (if one changed meanwhile, this order is void).
+ */
+export async function consumeAttempt(
+  tx: Transaction<OrderSchema>,
+  orderSn: string,
+  bought: readonly { cartId: number; nums: number }[],
+): Promise<void> {
+  const consumed = await tx.deleteFrom('order_attempt').where('order_sn', '=', orderSn).where('state', '=', 'open').executeTakeFirst();
+  if (Number(consumed.numDeletedRows) !== 1) throw new RpcError(grpc.status.ABORTED, '下单超时，请重试');
+  for (const line of bought) {
+    const removed = await tx
+      .deleteFrom('shopping_cart')
+      .where('id', '=', line.cartId)
+      .where('attempt_sn', '=', orderSn)
+      .where('nums', '=', line.nums)
+      .executeTakeFirst();
+    if (Number(removed.numDeletedRows) !== 1) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
+  }
+}
+
+/**
+ * Deletes an attempt in `state` and releases its cart rows (they stay in the cart), in one transaction.
+ * `state` guards against ending one that someone else now owns.
+ */
+async function endAttempt(db: Kysely<OrderSchema>, orderSn: string, state: OrderAttemptTable['state']): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const ended = await tx.deleteFrom('order_attempt').where('order_sn', '=', orderSn).where('state', '=', state).executeTakeFirst();
+    if (Number(ended.numDeletedRows) === 1) {
+      await tx.updateTable('shopping_cart').set({ attempt_sn: null }).where('attempt_sn', '=', orderSn).execute();
+    }
+  });
+}
+
+/**
+ * Its request ends an attempt that will not become an order. While the attempt row exists no order
+ * was committed for it (the two change together), so giving stock back first is safe; if this fails
+ * or crashes half-way, the row stays and the relay finishes the job.
+ */
+export async function abandonAttempt(ctx: OrderSrvContext, orderSn: string, stockMayHaveMoved: boolean, requestId?: string): Promise<void> {
+  try {
+    const attempt = await ctx.db.selectFrom('order_attempt').select('state').where('order_sn', '=', orderSn).executeTakeFirst();
+    if (attempt?.state !== 'open') return; // committed, or the relay has it
+    if (stockMayHaveMoved) await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx, requestId));
+    await endAttempt(ctx.db, orderSn, 'open');
+  } catch (err) {
+    ctx.logger.warn({ err, orderSn, requestId }, 'could not end the order attempt now; the relay will give its stock back');
+  }
+}
+
+export interface RecoveryPass {
+  recovered: number;
+  failed: number;
+}
+
+/**
+ * The relay's part: attempts still open past their recover_at were abandoned by a request that died or
+ * gave up. Each is claimed by a compare-and-set on its lease, marked `recovering` for good, its stock
+ * given back by orderSn (which also refuses a Sell that arrives later), then ended.
+ */
+export async function recoverDueAttempts(
+  ctx: OrderSrvContext,
+  options: { batch: number; leaseMs: number; retryInMs: number },
+): Promise<RecoveryPass> {
+  const { db, logger } = ctx;
+  const pass: RecoveryPass = { recovered: 0, failed: 0 };
+  const now = ctx.now();
+  const due = await db
+    .selectFrom('order_attempt')
+    .select('order_sn')
+    .where('recover_at', '<=', now)
+    .where(leaseFree(now))
+    .orderBy('recover_at')
+    .limit(options.batch)
+    .execute();
+  for (const { order_sn: orderSn } of due) {
+    const claimed = await db
+      .updateTable('order_attempt')
+      .set({ state: 'recovering', lease_until: now + options.leaseMs })
+      .where('order_sn', '=', orderSn)
+      .where('recover_at', '<=', now)
+      .where(leaseFree(now))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) !== 1) continue;
+    ctx.faults('attempt-recovering');
+    try {
+      await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx));
+      await endAttempt(db, orderSn, 'recovering');
+      pass.recovered += 1;
+      logger.info({ orderSn }, 'abandoned order attempt: stock given back');
+    } catch (err) {
+      pass.failed += 1;
+      await db
+        .updateTable('order_attempt')
+        .set({ lease_until: null, recover_at: ctx.now() + options.retryInMs })
+        .where('order_sn', '=', orderSn)
+        .execute();
+      logger.warn({ err, orderSn }, 'attempt recovery failed; will retry');
+    }
+  }
+  return pass;
+}

@@ -1,0 +1,150 @@
+// Placing an order, in four steps, each of which may fail without losing or overselling a unit:
+//
+//   claim   an attempt, reserving the user's checked cart rows (committed before anything is sold)
+//   price   the reserved items from the goods srv (never from the client)
+//   sell    the stock through inventory, keyed by the orderSn
+//   commit  one local transaction: the attempt becomes the order, its goods snapshot, exactly the
+//           bought cart rows removed, and the close at expiry promised (outbox)
+//
+// A failure after the claim abandons the attempt, giving back at once what may have been sold; a crash
+// leaves the attempt to the relay (attempts.ts). Idempotency keys are handled around this (idempotency.ts).
+import * as grpc from '@grpc/grpc-js';
+import type { Selectable } from 'kysely';
+import { yuanToCents } from '../../../global/money';
+import { NEW_ORDER_STATUS } from '../../../global/order-status';
+import { SrvCallError } from '../../../global/srv-conn';
+import { inTransaction } from '../database';
+import { type RpcContext, RpcError } from '../grpc-server';
+import { abandonAttempt, claimAttempt, consumeAttempt, reservedCartRows } from './attempts';
+import { downstream, type OrderSrvContext } from './context';
+import { enqueue } from './outbox';
+import type { OrderInfoTable } from './schema';
+
+const PAY_TYPE = 'alipay';
+
+/** What the buyer asked for. */
+export interface OrderForm {
+  userId: number;
+  address: string;
+  name: string;
+  mobile: string;
+  post: string;
+}
+
+/** One bought item, priced at the moment of purchase. */
+interface Line {
+  cartId: number;
+  goodsId: number;
+  name: string;
+  image: string;
+  priceCents: number;
+  nums: number;
+}
+
+/** The attempt is made, but another request holds the same idempotency key. */
+export const KEY_HELD = Symbol('key held by another attempt');
+
+/** Sell failures that prove the stock did not move; after any other failure it might have. */
+const SELL_REJECTIONS = new Set([
+  grpc.status.RESOURCE_EXHAUSTED,
+  grpc.status.NOT_FOUND,
+  grpc.status.INVALID_ARGUMENT,
+  grpc.status.FAILED_PRECONDITION,
+  grpc.status.ALREADY_EXISTS,
+]);
+
+export async function placeOrder(
+  ctx: OrderSrvContext,
+  form: OrderForm,
+  request: { key: string | undefined; requestHash: string },
+  rpc: RpcContext,
+): Promise<Selectable<OrderInfoTable> | typeof KEY_HELD> {
+  const orderSn = ctx.orderSn.next();
+  if (!(await claimAttempt(ctx, { orderSn, userId: form.userId, ...request }))) return KEY_HELD;
+  ctx.faults('attempt-claimed');
+  let sellSent = false;
+  try {
+    const lines = await price(ctx, orderSn, rpc);
+    sellSent = true; // from the moment the Sell leaves, stock may have moved
+    await sell(ctx, orderSn, lines, rpc);
+    ctx.faults('stock-sold');
+    const order = await commit(ctx, orderSn, form, request, lines);
+    ctx.faults('order-committed');
+    return order;
+  } catch (err) {
+    // A definite refusal from inventory means nothing moved; any other failure once the Sell was sent
+    // (a timeout, an outage, our own transaction) may have left stock sold.
+    const refused = err instanceof SrvCallError && err.srv === 'inventory' && SELL_REJECTIONS.has(err.code);
+    await abandonAttempt(ctx, orderSn, sellSent && !refused, rpc.requestId);
+    throw err;
+  }
+}
+
+async function price(ctx: OrderSrvContext, orderSn: string, rpc: RpcContext): Promise<Line[]> {
+  const items = await reservedCartRows(ctx, orderSn);
+  if (items.length === 0) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
+  const { data } = await ctx.goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, downstream(ctx, rpc));
+  const goodsById = new Map(data.map((g) => [g.id, g]));
+  return items.map((item) => {
+    const goods = goodsById.get(item.goods_id);
+    if (!goods) throw new RpcError(grpc.status.NOT_FOUND, `商品不存在: ${item.goods_id}`);
+    const priceCents = yuanToCents(goods.shopPrice);
+    return { cartId: item.id, goodsId: goods.id, name: goods.name, image: goods.goodsFrontImage, priceCents, nums: item.nums };
+  });
+}
+
+async function sell(ctx: OrderSrvContext, orderSn: string, lines: readonly Line[], rpc: RpcContext): Promise<void> {
+  await ctx.inventory.Sell({ orderSn, goodsInfo: lines.map((l) => ({ goodsId: l.goodsId, num: l.nums })) }, downstream(ctx, rpc));
+}
+
+async function commit(
+  ctx: OrderSrvContext,
+  orderSn: string,
+  form: OrderForm,
+  request: { key: string | undefined; requestHash: string },
+  lines: readonly Line[],
+): Promise<Selectable<OrderInfoTable>> {
+  return inTransaction(ctx.db, async (tx) => {
+    const now = ctx.now();
+    await consumeAttempt(tx, orderSn, lines);
+    const expireAt = now + ctx.orderTimeoutMs;
+    const inserted = await tx
+      .insertInto('order_info')
+      .values({
+        user_id: form.userId,
+        order_sn: orderSn,
+        pay_type: PAY_TYPE,
+        status: NEW_ORDER_STATUS,
+        trade_no: null,
+        total_cents: lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0),
+        address: form.address,
+        signer_name: form.name,
+        signer_mobile: form.mobile,
+        post: form.post,
+        pay_time: null,
+        expire_at: expireAt,
+        idempotency_key: request.key ?? null,
+        request_hash: request.requestHash,
+        created_at: now,
+        updated_at: now,
+      })
+      .executeTakeFirstOrThrow();
+    const orderId = Number(inserted.insertId);
+    await tx
+      .insertInto('order_goods')
+      .values(
+        lines.map((l) => ({
+          order_id: orderId,
+          goods_id: l.goodsId,
+          goods_name: l.name,
+          goods_image: l.image,
+          goods_price_cents: l.priceCents,
+          nums: l.nums,
+        })),
+      )
+      .execute();
+    await enqueue(tx, { topic: 'order.close', orderSn, availableAt: expireAt, now });
+    ctx.faults('order-written');
+    return tx.selectFrom('order_info').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+  });
+}
