@@ -1,9 +1,11 @@
 // A srv that is down answers 503 naming it; one that hangs answers 504; both within the deadline,
 // and a failed order leaves stock, cart and orders as they were.
 import net from 'node:net';
+import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
+import { createSrvClient } from '../../global/srv-conn';
 import { startOrderSrv } from '../../src/srv/order';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { api } from '../helpers/http';
@@ -104,6 +106,12 @@ describe('a srv that is down', () => {
     expect((await stack.srv.inventory.InvDetail({ goodsId: 10 })).num).toBe(stock);
     expect((await stack.srv.order.CartItemList({ id: 301 })).data).toMatchObject([{ goodsId: 10, nums: 2 }]);
     expect((await stack.srv.order.OrderList({ userId: 301, pages: 1, pagePerNums: 10 })).total).toBe(0);
+    // Over gRPC the refusal names the srv that is down in its metadata, not only in its words.
+    await api(gateway.app, stack.token(303)).post('/o/v1/shopcarts').send({ goods: 10, nums: 1 }).expect(200);
+    const order = createSrvClient('order', lonely.address, { deadlineMs: 2000 });
+    const refusal = order.api.CreateOrder({ userId: 303, address: 'a', name: 'n', mobile: '13800138000', post: 'p' });
+    await expect(refusal).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE, reason: 'SRV_UNAVAILABLE', unavailableSrv: 'inventory' });
+    order.close();
   });
 });
 

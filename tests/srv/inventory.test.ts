@@ -156,7 +156,7 @@ describe.each(STORE_KINDS)('inventory srv on %s', (kind) => {
             { goodsId: b, num: 2 },
           ],
         }),
-      ).rejects.toMatchObject(failure(status.RESOURCE_EXHAUSTED, '库存不足'));
+      ).rejects.toMatchObject({ ...failure(status.RESOURCE_EXHAUSTED, '库存不足'), reason: 'OUT_OF_STOCK' });
       expect(await stocksOf([a, b])).toEqual([10, 1]);
       expect(await ledger(orderSn)).toBeUndefined();
 

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../../global/errors';
 import { AppError, ERROR_CODES, fromSrvError, httpStatusOf, toAppError } from '../../global/errors';
 import type { Logger } from '../../global/logger';
 import { SrvCallError } from '../../global/srv-conn';
-import type { SrvName } from '../../global/wire';
+import { ErrorReason, type SrvName } from '../../global/wire';
 import { corsPolicy } from '../../middlewares/cors';
 import { errorHandler, notFound } from '../../middlewares/error-handler';
 import { requestId, requestIdOf } from '../../middlewares/request-id';
@@ -50,6 +50,13 @@ describe('httpStatusOf', () => {
     );
   });
 });
+
+interface AppErrorShape {
+  status: number;
+  code: ErrorCode;
+  msg: string;
+}
+const toShape = (e: AppError): AppErrorShape => ({ status: e.status, code: e.code, msg: e.msg });
 
 describe('fromSrvError: the gRPC→HTTP table', () => {
   it.each<[keyof typeof GrpcStatus, string, number, ErrorCode, string]>([
@@ -114,6 +121,41 @@ describe('fromSrvError: the gRPC→HTTP table', () => {
   it('when UNAVAILABLE details merely mention the phrase mid-sentence then the srv is named instead', () => {
     const appError = fromSrvError(new SrvCallError('goods', GrpcStatus.UNAVAILABLE, '库存服务不可用, retrying'));
     expect(appError.msg).toBe('商品服务不可用');
+  });
+});
+
+describe('fromSrvError: error-reason wins over the message text', () => {
+  const reasoned = (srv: SrvName, code: GrpcStatus, details: string, reason: string, down?: SrvName) =>
+    fromSrvError(new SrvCallError(srv, code, details, reason, down));
+
+  it.each<[string, AppErrorShape, AppErrorShape]>([
+    [
+      'OUT_OF_STOCK whatever the text says',
+      toShape(reasoned('order', GrpcStatus.RESOURCE_EXHAUSTED, 'insufficient stock for goods 3', ErrorReason.OutOfStock)),
+      { status: 409, code: 'OUT_OF_STOCK', msg: '库存不足' },
+    ],
+    [
+      'SRV_UNAVAILABLE naming inventory, relayed by the order srv in any words',
+      toShape(reasoned('order', GrpcStatus.UNAVAILABLE, 'downstream gone', ErrorReason.SrvUnavailable, 'inventory')),
+      { status: 503, code: 'UNAVAILABLE', msg: '库存服务不可用' },
+    ],
+    [
+      'SRV_UNAVAILABLE naming goods',
+      toShape(reasoned('order', GrpcStatus.UNAVAILABLE, '商品服务不可用', ErrorReason.SrvUnavailable, 'goods')),
+      { status: 503, code: 'UNAVAILABLE', msg: '商品服务不可用' },
+    ],
+    [
+      'a reason other than OUT_OF_STOCK on RESOURCE_EXHAUSTED, even with the words 库存不足',
+      toShape(reasoned('order', GrpcStatus.RESOURCE_EXHAUSTED, '库存不足', 'QUOTA')),
+      { status: 500, code: 'INTERNAL', msg: '内部错误' },
+    ],
+    [
+      'a reason but no srv named on UNAVAILABLE: the srv that answered',
+      toShape(reasoned('order', GrpcStatus.UNAVAILABLE, '库存服务不可用', ErrorReason.SrvUnavailable)),
+      { status: 503, code: 'UNAVAILABLE', msg: '订单服务不可用' },
+    ],
+  ])('when the srv sends %s then the answer follows the reason', (_case, actual, expected) => {
+    expect(actual).toStrictEqual(expected);
   });
 });
 
