@@ -13,15 +13,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../global/logger';
-import {
-  createSrvConn,
-  type InventoryClient,
-  type OrderClient,
-  PAYMENT_OUTCOME_KEY,
-  REPLAYED_KEY,
-  SrvCallError,
-  type SrvConn,
-} from '../../global/srv-conn';
+import { createSrvConn, type InventoryClient, type OrderClient, SrvCallError, type SrvConn } from '../../global/srv-conn';
+import { PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../../global/wire';
 import type { OrderInfoResponse__Output } from '../../proto/types/proto/OrderInfoResponse';
 import { type AllSrvs, startAllSrvs } from '../../src/srv/all';
 import { DEMO_GOODS } from '../../src/srv/goods';
@@ -112,10 +105,11 @@ function harness(kind: TestStore['kind'], prefix: string, orderEnv: () => Record
       h.store = created;
       h.srvs = await startAllSrvs({
         env: { ...created.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000' },
-        // The relay's timer never fires during the tests: they deliver what they need themselves.
-        orderEnv: { RELAY_INTERVAL_MS: '600000', ...orderEnv() },
+        orderEnv: orderEnv(),
         logger: silentLogger,
         seedDemo: true,
+        // No relay timer: the tests deliver what they need themselves.
+        order: { relayTimer: false },
       });
       h.conn = createSrvConn(h.srvs.targets, { deadlineMs: 2000 });
     },

@@ -10,6 +10,8 @@ import { toCartItem } from './mappers';
 import type { OrderSchema, ShoppingCartTable } from './schema';
 
 const CART_NOT_FOUND = '购物车记录不存在';
+/** Quantities are int32 on the wire. */
+const MAX_NUMS = 2 ** 31 - 1;
 
 type CartRpcs = 'CartItemList' | 'CreateCartItem' | 'UpdateCartItem' | 'DeleteCartItem';
 
@@ -25,8 +27,16 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
         .set((eb) => ({ nums: eb('nums', '+', nums), updated_at: ts }))
         .where('user_id', '=', userId)
         .where('goods_id', '=', goodsId)
+        .where('nums', '<=', MAX_NUMS - nums)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) {
+        const row = await tx
+          .selectFrom('shopping_cart')
+          .select('id')
+          .where('user_id', '=', userId)
+          .where('goods_id', '=', goodsId)
+          .executeTakeFirst();
+        if (row) throw new RpcError(grpc.status.OUT_OF_RANGE, 'nums 超出上限');
         await tx
           .insertInto('shopping_cart')
           .values({ user_id: userId, goods_id: goodsId, nums, checked: 1, created_at: ts, updated_at: ts })

@@ -7,7 +7,7 @@ import { IDEMPOTENCY_KEY_PATTERN, PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../.
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import type { OrderRequest__Output } from '../../../proto/types/proto/OrderRequest';
 import { type AsyncHandlers, RpcError } from '../grpc-server';
-import { invalid, requirePositive, requireText } from './checks';
+import { invalid, requirePositive, requireText, requireUserFilter } from './checks';
 import type { OrderSrvContext } from './context';
 import { reconcileUnpaid } from './expiry';
 import { placeOrderOnce } from './idempotency';
@@ -55,7 +55,7 @@ export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>
     },
 
     async OrderList(request) {
-      if (!Number.isInteger(request.userId) || request.userId < 0) throw invalid('userId 必须是非负整数');
+      requireUserFilter(request.userId);
       const size = Math.min(Math.max(request.pagePerNums || DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
       const page = Math.max(request.pages || 1, 1);
       let query = db.selectFrom('order_info');
@@ -73,6 +73,7 @@ export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>
     },
 
     async OrderDetail(request) {
+      requireUserFilter(request.userId);
       // By id, or (id 0) by order number, as the payment return page and `npm run pay` look orders up.
       let query = db.selectFrom('order_info').selectAll();
       if (request.id === 0 && request.orderSn) query = query.where('order_sn', '=', request.orderSn);
