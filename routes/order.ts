@@ -5,13 +5,14 @@ import { type Request, type Response, Router } from 'express';
 import { CreateOrderForm, OrderIdParams, OrderListQuery } from '../forms';
 import { AppError } from '../global/errors';
 import { yuanToCents } from '../global/money';
-import { isPaid, isUnpaid, TRADE_CLOSED } from '../global/order-status';
+import { isPaid, TRADE_CLOSED } from '../global/order-status';
 import { SrvCallError } from '../global/srv-conn';
 import { IDEMPOTENCY_KEY_PATTERN, REPLAYED_KEY } from '../global/wire';
 import { type Principal, principalOf } from '../middlewares/auth';
 import { callOf } from '../middlewares/call-context';
 import { bodyOf, paramsOf, queryOf, validate } from '../middlewares/validate';
 import type { OrderInfoResponse__Output } from '../proto/types/proto/OrderInfoResponse';
+import { payWindow } from '../src/alipay/page-pay';
 import type { AppDeps } from '../src/deps';
 import { orderDetailView, orderView } from './shapes';
 
@@ -23,7 +24,7 @@ function ownerFilter(principal: Principal): number {
   return principal.role === 'admin' ? 0 : principal.userId;
 }
 
-export function orderRoutes({ srv, alipay, pay, logger }: AppDeps): Router {
+export function orderRoutes({ srv, alipay, pay, logger, now }: AppDeps): Router {
   const router = Router();
   router.get('/', validate({ query: OrderListQuery }), list);
   router.post('/', validate({ body: CreateOrderForm }), create);
@@ -31,15 +32,12 @@ export function orderRoutes({ srv, alipay, pay, logger }: AppDeps): Router {
   router.delete('/:id', validate({ params: OrderIdParams }), cancel);
   return router;
 
-  /**
-   * The page-pay URL of an unpaid order. Alipay stops taking money a margin before the order closes
-   * here (time_expire); once that moment has passed there is nothing left to pay, so no URL.
-   */
+  /** The page-pay URL of an order, or null when payWindow says there is nothing to pay. */
   function payUrl(order: OrderInfoResponse__Output): string | null {
-    if (!isUnpaid(order.status)) return null;
-    const expiresAt = order.expireAt > 0 ? order.expireAt * 1000 - pay.expireMarginMs : undefined;
-    if (expiresAt !== undefined && expiresAt <= Date.now()) return null;
-    return alipay.pagePayUrl({ orderSn: order.orderSn, totalCents: yuanToCents(order.total), ...(expiresAt ? { expiresAt } : {}) });
+    const at = now();
+    const window = payWindow(order, { marginMs: pay.expireMarginMs, now: at });
+    if (!window.payable) return null;
+    return alipay.pagePayUrl({ orderSn: order.orderSn, totalCents: yuanToCents(order.total), expiresAt: window.expiresAt }, at);
   }
 
   async function list(_req: Request, res: Response) {

@@ -1,16 +1,18 @@
 // What the gateway's routes are built from; main.ts and the tests construct it.
 import type { Logger } from '../global/logger';
 import type { SrvConn } from '../global/srv-conn';
-import type { Alipay } from './alipay';
+import type { AlipayPagePay } from './alipay/page-pay';
 
 export interface AppDeps {
   srv: SrvConn;
-  alipay: Alipay;
+  alipay: AlipayPagePay;
   logger: Logger;
   jwtKey: string;
   /** express.json's limit, e.g. "64kb". */
   bodyLimit: string;
   pay: PaySettings;
+  /** The clock (epoch ms) the pay window and page-pay stamps read; tests may drive it. */
+  now: () => number;
 }
 
 export interface PaySettings {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { GatewayConfig } from '../global/config';
 import type { Logger } from '../global/logger';
 import { createSrvConn, type SrvConn } from '../global/srv-conn';
-import { createAlipay } from './alipay';
+import { createAlipayPagePay } from './alipay/page-pay';
 import { createApp } from './app';
 import { paySettings } from './deps';
 
@@ -17,12 +17,20 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
-  const alipay = createAlipay(config);
+  const alipay = createAlipayPagePay(config);
   const srv = createSrvConn(
     { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV },
     { deadlineMs: config.GRPC_DEADLINE_MS },
   );
-  const app = createApp({ srv, alipay, logger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT, pay: paySettings(config) });
+  const app = createApp({
+    srv,
+    alipay,
+    logger,
+    jwtKey: config.JWT_KEY,
+    bodyLimit: config.BODY_LIMIT,
+    pay: paySettings(config),
+    now: Date.now,
+  });
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

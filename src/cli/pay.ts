@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import { yuanToCents } from '../../global/money';
 import { createSrvClient } from '../../global/srv-conn';
-import { type NotifyTradeStatus, notifyFields, signAlipayNotify } from '../alipay-notify';
+import { type NotifyTradeStatus, notifyFields, signAlipayNotify } from '../alipay/notify-form';
 import { devSecretPaths } from '../dev-secrets';
 
 const USAGE = 'usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]\n';

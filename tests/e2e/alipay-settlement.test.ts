@@ -11,7 +11,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChinaTime } from '../../global/china-time';
 import { formatYuan } from '../../global/money';
-import { notifyFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/alipay-notify';
+import { notifyFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/alipay/notify-form';
 import { type StandInAlipay, type StandInTrade, startStandInAlipay } from '../helpers/alipay-server';
 import { api, verifyPagePayUrl } from '../helpers/http';
 import { type Stack, startStack, TEST_APP_ID, testKeys } from '../helpers/stack';

@@ -14,8 +14,8 @@ export function api(app: express.Express, token?: string) {
   };
 }
 
-// Alipay's notify signing lives with the product (src/alipay-notify.ts, also used by `npm run pay`).
-export { signAlipayNotify as signNotify, signContent } from '../../src/alipay-notify';
+// Alipay's notify signing lives with the product (src/alipay/notify-form.ts, also used by `npm run pay`).
+export { signAlipayNotify as signNotify, signContent } from '../../src/alipay/notify-form';
 
 /** Checks a page-pay URL's signature with the app's public key, as Alipay would. */
 export function verifyPagePayUrl(url: string, appPublicKey: string): boolean {

@@ -12,9 +12,10 @@ import { createLogger, silentLogger } from '../../global/logger';
 
 const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
 
-import { createSrvConn, type SrvConn, type SrvName, type SrvTargets } from '../../global/srv-conn';
+import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
+import type { SrvName } from '../../global/wire';
 import { signToken } from '../../middlewares/auth';
-import { type Alipay, createAlipay } from '../../src/alipay';
+import { type AlipayPagePay, createAlipayPagePay } from '../../src/alipay/page-pay';
 import { createApp } from '../../src/app';
 import { paySettings } from '../../src/deps';
 import { type AllSrvs, type AllSrvsOptions, startAllSrvs } from '../../src/srv/all';
@@ -68,7 +69,7 @@ export function gatewayConfig(targets: SrvTargets, overrides: Env = {}): Gateway
 export interface Gateway {
   app: express.Express;
   srv: SrvConn;
-  alipay: Alipay;
+  alipay: AlipayPagePay;
   close(): void;
 }
 
@@ -76,7 +77,7 @@ export interface Gateway {
 export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway {
   const config = gatewayConfig(targets, overrides);
   const srv = createSrvConn(targets, { deadlineMs: config.GRPC_DEADLINE_MS });
-  const alipay = createAlipay(config);
+  const alipay = createAlipayPagePay(config);
   const app = createApp({
     srv,
     alipay,
@@ -84,6 +85,7 @@ export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway 
     jwtKey: config.JWT_KEY,
     bodyLimit: config.BODY_LIMIT,
     pay: paySettings(config),
+    now: Date.now,
   });
   return { app, srv, alipay, close: () => srv.close() };
 }

@@ -5,8 +5,10 @@ import crypto from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatChinaTime } from '../../global/china-time';
-import { AlipayApiError, type AlipayKeysConfig, type AlipayOpenApi, createAlipay, createAlipayOpenApi } from '../../src/alipay';
-import { notifyFields, signAlipayNotify, signContent, standInTradeNo } from '../../src/alipay-notify';
+import type { AlipayKeysConfig } from '../../src/alipay/keys';
+import { notifyFields, signAlipayNotify, signContent, standInTradeNo } from '../../src/alipay/notify-form';
+import { AlipayApiError, type AlipayOpenApi, createAlipayOpenApi } from '../../src/alipay/open-api';
+import { createAlipayPagePay } from '../../src/alipay/page-pay';
 import { type StandInAlipay, startStandInAlipay } from '../helpers/alipay-server';
 import { signNotify, verifyPagePayUrl } from '../helpers/http';
 
@@ -245,20 +247,27 @@ describe('page pay and notify signing', () => {
   });
 
   it('when the order has a close time then the page-pay URL carries time_expire in China time, signed', () => {
-    const alipay = createAlipay(pagePayConfig());
+    const alipay = createAlipayPagePay(pagePayConfig());
     const expiresAt = Date.parse('2026-03-01T10:29:00+08:00');
-    const url = alipay.pagePayUrl({ orderSn: 'SN1', totalCents: 5980, expiresAt });
+    const url = alipay.pagePayUrl({ orderSn: 'SN1', totalCents: 5980, expiresAt }, Date.now());
     const params = new URL(url).searchParams;
     const biz = JSON.parse(params.get('biz_content') ?? '{}') as Record<string, string>;
     expect(biz).toMatchObject({ out_trade_no: 'SN1', total_amount: '59.80', time_expire: '2026-03-01 10:29:00' });
     expect(verifyPagePayUrl(url, app.publicKey)).toBe(true);
     expect(
-      JSON.parse(new URL(alipay.pagePayUrl({ orderSn: 'SN1', totalCents: 5980 })).searchParams.get('biz_content') ?? '{}'),
+      JSON.parse(new URL(alipay.pagePayUrl({ orderSn: 'SN1', totalCents: 5980 }, Date.now())).searchParams.get('biz_content') ?? '{}'),
     ).not.toHaveProperty('time_expire');
   });
 
+  it('when page pay is given the time then the request is stamped with it in China time, not with the process clock', () => {
+    const alipay = createAlipayPagePay(pagePayConfig());
+    const url = alipay.pagePayUrl({ orderSn: 'SN4', totalCents: 100 }, Date.parse('2020-01-02T03:04:05+08:00'));
+    expect(new URL(url).searchParams.get('timestamp')).toBe('2020-01-02 03:04:05');
+    expect(verifyPagePayUrl(url, app.publicKey)).toBe(true);
+  });
+
   it('when a notify is signed with the stand-in Alipay key then verifyNotify accepts it, through form encoding and back', () => {
-    const alipay = createAlipay(pagePayConfig());
+    const alipay = createAlipayPagePay(pagePayConfig());
     const fields = notifyFields({ orderSn: 'SN2', totalCents: 1234, appId: APP_ID, subject: '鲜果 100% + 坚果 & 牛奶=好' });
     const signed = signAlipayNotify(fields, alipayKeys.privateKey);
     expect(alipay.verifyNotify(signed)).toBe(true);

@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../../global/logger';
 import type { CallContext, GoodsClient, InventoryClient } from '../../../global/srv-conn';
-import type { AlipayOpenApi } from '../../alipay';
+import type { AlipayOpenApi } from '../../alipay/open-api';
 import type { RpcContext } from '../grpc-server';
 import type { Faults } from './faults';
 import type { OrderSnGenerator } from './order-sn';

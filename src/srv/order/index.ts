@@ -11,7 +11,7 @@ import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import { createSrvClient } from '../../../global/srv-conn';
-import { createAlipayOpenApi } from '../../alipay';
+import { createAlipayOpenApi } from '../../alipay/open-api';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
 import { type RunningSrv, startSrv } from '../running-srv';

@@ -2,8 +2,8 @@
 // the form Alipay POSTs for a trade, signed the way Alipay signs it (RSA2 with Alipay's private key —
 // here the dev stack's or a test's stand-in key).
 import crypto from 'node:crypto';
-import { formatChinaTime } from '../global/china-time';
-import { formatYuan } from '../global/money';
+import { formatChinaTime } from '../../global/china-time';
+import { formatYuan } from '../../global/money';
 
 /** Alipay's RSA2 content to sign: every non-empty field but sign and sign_type, sorted, k=v joined by &. */
 export function signContent(fields: Record<string, string>): string {
