@@ -31,7 +31,14 @@ export interface AllSrvsOptions {
   order?: Pick<OrderSrvOptions, 'now' | 'relayTimer'>;
 }
 
-export async function startAllSrvs({ env, orderEnv = {}, logger, seedDemo = false, faults = {}, order: orderOptions = {} }: AllSrvsOptions): Promise<AllSrvs> {
+export async function startAllSrvs({
+  env,
+  orderEnv = {},
+  logger,
+  seedDemo = false,
+  faults = {},
+  order: orderOptions = {},
+}: AllSrvsOptions): Promise<AllSrvs> {
   const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), {
     logger: logger.child({ srv: 'goods' }),
     seedDemo,

@@ -1,23 +1,23 @@
-// Issue 3 over HTTP: idempotent order creation, the unpaid-order timeout, cancel, and payment racing
-// a close, with the stock invariant checked: initial = left + units in unpaid and paid orders.
+// Over HTTP: idempotent order creation, the unpaid-order timeout, cancel, and payments racing closes,
+// with the stock invariant checked: initial = left + units in unpaid and paid orders. Time is the
+// stack's clock, moved by the tests, and the relay runs when a test ticks it: nothing waits for time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventorySrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
+import { PAYMENT_OUTCOME_KEY } from '../../global/wire';
 import { startInventorySrv } from '../../src/srv/inventory';
 import { api } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
-import { sleep, waitFor } from '../helpers/wait';
+import { waitFor } from '../helpers/wait';
+
+/** ORDER_TIMEOUT_SECONDS's default, the seed's 30 minutes. */
+const ORDER_TIMEOUT_MS = 30 * 60 * 1000;
 
 let stack: Stack;
 let nextUser = 20_000;
 
 beforeAll(async () => {
-  // Orders expire after 1 s here so the timeout can be watched; the relay passes every 50 ms.
-  stack = await startStack({
-    order: { ORDER_TIMEOUT_SECONDS: '1', RELAY_INTERVAL_MS: '50' },
-    // No margin: with a 1 s timeout the default would leave no time to pay, hence no alipay_url.
-    gateway: { ALIPAY_EXPIRE_MARGIN_SECONDS: '0' },
-  });
+  stack = await startStack();
 });
 afterAll(async () => {
   await stack?.stop();
@@ -133,23 +133,21 @@ describe('Idempotency-Key on POST /o/v1/orders', () => {
 });
 
 describe('the unpaid-order timeout', () => {
-  it('when an order stays unpaid past ORDER_TIMEOUT_SECONDS then it closes by itself, alipay_url goes and stock returns exactly once', async () => {
+  it('when an order stays unpaid for ORDER_TIMEOUT_SECONDS then it closes by itself, alipay_url goes and stock returns exactly once', async () => {
     await stack.srv.inventory.SetInv({ goodsId: 7, num: 20 });
     const { token } = await userWithCart(7, 4);
     const { body } = await as(token).post('/o/v1/orders').send(form).expect(200);
     expect(await stockOf(7)).toBe(16);
-    const detail = await waitFor(
-      async () => (await as(token).get(`/o/v1/orders/${body.id}`)).body,
-      (d) => d.status === 'TRADE_CLOSED',
-    );
-    expect(detail).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
-    expect(
-      await waitFor(
-        () => stockOf(7),
-        (n) => n === 20,
-      ),
-    ).toBe(20);
-    await sleep(300); // more relay passes change nothing
+
+    await stack.passTime(ORDER_TIMEOUT_MS - 1000);
+    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+    expect(await stockOf(7)).toBe(16);
+
+    await stack.passTime(1000);
+    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
+    expect(await stockOf(7)).toBe(20);
+    await stack.passTime(60_000); // more relay passes change nothing
+    await stack.passTime(60_000);
     expect(await stockOf(7)).toBe(20);
     expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [body.order_sn])).toEqual([]);
   });
@@ -159,12 +157,17 @@ describe('the unpaid-order timeout', () => {
     const { token } = await userWithCart(8, 2);
     const { body } = await as(token).post('/o/v1/orders').send(form).expect(200);
     await stack.srv.order.UpdateOrderStatus({ orderSn: body.order_sn, status: 'TRADE_SUCCESS', payTime: 1_800_000_000 });
-    await sleep(1500);
+    await stack.passTime(ORDER_TIMEOUT_MS);
+    await stack.passTime(60_000);
     expect((await as(token).get(`/o/v1/orders/${body.id}`)).body.status).toBe('TRADE_SUCCESS');
     expect(await stockOf(8)).toBe(18);
   });
 
-  it('when payments and closes race on many orders then each ends paid or closed, never both, and no unit is lost', async () => {
+  // What the system promises when a payment and a close (a cancel, or the timeout) meet: exactly one
+  // wins. A payment that wins keeps the order paid and its stock sold, and the close is refused. A close
+  // that wins keeps the order closed and its stock returned, and the payment is recorded as late (to be
+  // refunded), never applied. Never both, and no unit is lost. Either side may win any single race.
+  it('when payments race cancels and the timeout on many orders then each ends paid or closed, never both, and no unit is lost', async () => {
     await stack.srv.inventory.SetInv({ goodsId: 9, num: 100 });
     const orders = await Promise.all(
       Array.from({ length: 20 }, async () => {
@@ -172,30 +175,50 @@ describe('the unpaid-order timeout', () => {
         return { token, ...(await as(token).post('/o/v1/orders').send(form).expect(200)).body };
       }),
     );
-    // Each order gets a payment and a cancel at the same moment; the timeout joins in too.
-    const results = await Promise.all(
-      orders.map(async (o, i) => {
-        await sleep(i % 2 === 0 ? 0 : 950);
-        const [paid, cancelled] = await Promise.allSettled([
-          stack.srv.order.UpdateOrderStatus({ orderSn: o.order_sn, status: 'TRADE_SUCCESS', payTime: 1_800_000_000 }),
-          as(o.token).delete(`/o/v1/orders/${o.id}`),
-        ]);
-        return { paid, cancelled };
-      }),
-    );
-    await sleep(1300);
-    const final = await Promise.all(orders.map(async (o) => (await as(o.token).get(`/o/v1/orders/${o.id}`)).body.status));
-    for (const [i, status] of final.entries()) {
-      expect(['TRADE_SUCCESS', 'TRADE_CLOSED']).toContain(status);
-      const { paid, cancelled } = results[i]!;
-      if (status === 'TRADE_SUCCESS') expect(cancelled.status === 'fulfilled' ? cancelled.value.status : 0).not.toBe(200);
-      if (status === 'TRADE_CLOSED') expect(paid.status).toBe('rejected');
+    const race = async (o: (typeof orders)[number], alsoTheTimeout: boolean) => {
+      let payment: string | undefined;
+      const [paid, cancelled] = await Promise.allSettled([
+        stack.srv.order.UpdateOrderStatus(
+          { orderSn: o.order_sn, status: 'TRADE_SUCCESS', payTime: 1_800_000_000 },
+          {
+            onResponseMetadata: (md) => {
+              payment = String(md.get(PAYMENT_OUTCOME_KEY)[0]);
+            },
+          },
+        ),
+        as(o.token).delete(`/o/v1/orders/${o.id}`),
+        alsoTheTimeout ? stack.tick() : Promise.resolve(),
+      ]);
+      return {
+        paid: paid.status === 'fulfilled' ? payment : 'refused',
+        cancel: cancelled.status === 'fulfilled' ? cancelled.value.status : 0,
+      };
+    };
+    // Half race a cancel; then every order is past its time, and the other half race a cancel and the relay.
+    const first = await Promise.all(orders.slice(0, 10).map((o) => race(o, false)));
+    stack.clock.advance(ORDER_TIMEOUT_MS);
+    const second = await Promise.all(orders.slice(10).map((o) => race(o, true)));
+    await stack.tick();
+
+    const outcomes = [...first, ...second];
+    const late = await stack.query<{ order_sn: string }>('order', 'SELECT order_sn FROM late_payment');
+    const lateSns = new Set(late.map((r) => r.order_sn));
+    for (const [i, o] of orders.entries()) {
+      const { status } = (await as(o.token).get(`/o/v1/orders/${o.id}`)).body;
+      const { paid, cancel } = outcomes[i]!;
+      if (status === 'TRADE_SUCCESS') {
+        expect({ paid, cancelled: cancel === 200, late: lateSns.has(o.order_sn) }).toEqual({ paid: 'paid', cancelled: false, late: false });
+      } else {
+        expect(status).toBe('TRADE_CLOSED');
+        expect({ paid, late: lateSns.has(o.order_sn) }).toEqual({ paid: 'late', late: true });
+        if (i < 10) expect(cancel).toBe(200); // only the cancel could close the first half
+      }
     }
-    const left = await waitFor(
-      () => stockOf(9),
-      (n) => n === 100 - final.filter((s) => s === 'TRADE_SUCCESS').length,
-    );
-    expect(left + (await unitsHeld(9))).toBe(100);
+    const paidCount = outcomes.filter((x) => x.paid === 'paid').length;
+    expect(await stockOf(9)).toBe(100 - paidCount);
+    expect((await stockOf(9)) + (await unitsHeld(9))).toBe(100);
+    const sns = orders.map((o) => o.order_sn);
+    expect(await stack.query('order', `SELECT * FROM outbox WHERE order_sn IN (${sns.map(() => '?').join(',')})`, sns)).toEqual([]);
   });
 });
 
@@ -203,32 +226,32 @@ describe('cancel when inventory is away', () => {
   it('when inventory is down at cancel time then the order closes now and the stock comes back once inventory returns', async () => {
     await stack.srv.inventory.SetInv({ goodsId: 10, num: 7 });
     const { token } = await userWithCart(10, 2);
-    const second = (await as(token).post('/o/v1/orders').send(form).expect(200)).body;
+    const order = (await as(token).post('/o/v1/orders').send(form).expect(200)).body;
     expect(await stockOf(10)).toBe(5);
 
     await stack.srvs.inventory.stop();
-    const res = await as(token).delete(`/o/v1/orders/${second.id}`);
+    const res = await as(token).delete(`/o/v1/orders/${order.id}`);
     expect(res.status).toBe(200);
-    expect((await as(token).get(`/o/v1/orders/${second.id}`)).body.status).toBe('TRADE_CLOSED');
-    const pending = await stack.query<{ topic: string }>('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [second.order_sn]);
+    expect((await as(token).get(`/o/v1/orders/${order.id}`)).body.status).toBe('TRADE_CLOSED');
+    const pending = await stack.query<{ topic: string }>('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [order.order_sn]);
     expect(pending).toEqual([{ topic: 'stock.reback' }]);
+    await stack.passTime(60_000); // the relay tries again, and inventory is still away
+    expect(await stack.query('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [order.order_sn])).toEqual(pending);
 
     stack.srvs.inventory = await startInventorySrv(
       parseConfig(inventorySrvSchema, { ...stack.storage, INVENTORY_SRV: stack.targets.inventory, LOG_LEVEL: 'silent' }),
       { logger: silentLogger },
     );
-    expect(
-      await waitFor(
-        () => stockOf(10),
-        (n) => n === 7,
-        15_000,
-      ),
-    ).toBe(7);
-    expect(
-      await waitFor(
-        () => stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [second.order_sn]),
-        (r) => r.length === 0,
-      ),
-    ).toEqual([]);
+    // The order srv's channel reconnects on its own schedule (real time); each reading is one more minute of backoff.
+    const back = await waitFor(
+      async () => {
+        await stack.passTime(60_000);
+        return stockOf(10);
+      },
+      (n) => n === 7,
+      15_000,
+    );
+    expect(back).toBe(7);
+    expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [order.order_sn])).toEqual([]);
   }, 30_000);
 });

@@ -19,6 +19,7 @@ import { type AlipayPagePay, createAlipayPagePay } from '../../src/alipay/page-p
 import { createApp } from '../../src/app';
 import { paySettings } from '../../src/deps';
 import { type AllSrvs, type AllSrvsOptions, startAllSrvs } from '../../src/srv/all';
+import { createTestClock, type TestClock } from './clock';
 import { createTestStore, type StoreKind, type TestStore } from './grpc';
 
 export interface RsaPair {
@@ -73,8 +74,8 @@ export interface Gateway {
   close(): void;
 }
 
-/** The real gateway app in front of the given srv addresses. */
-export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway {
+/** The real gateway app in front of the given srv addresses, reading `now` for its pay window. */
+export function buildGateway(targets: SrvTargets, overrides: Env = {}, now: () => number = Date.now): Gateway {
   const config = gatewayConfig(targets, overrides);
   const srv = createSrvConn(targets, { deadlineMs: config.GRPC_DEADLINE_MS });
   const alipay = createAlipayPagePay(config);
@@ -85,12 +86,18 @@ export function buildGateway(targets: SrvTargets, overrides: Env = {}): Gateway 
     jwtKey: config.JWT_KEY,
     bodyLimit: config.BODY_LIMIT,
     pay: paySettings(config),
-    now: Date.now,
+    now,
   });
   return { app, srv, alipay, close: () => srv.close() };
 }
 
 export interface Stack extends Gateway {
+  /** The business clock of the order srv (and the gateway's pay window): stands still until advanced. */
+  clock: TestClock;
+  /** One pass of the order srv's relay, after any in progress (the relay has no timer here). */
+  tick(): Promise<void>;
+  /** Moves the clock forward, then runs a relay pass: what that much time would have done. */
+  passTime(ms: number): Promise<void>;
   dataDir: string;
   /** The storage settings every srv of this stack uses (DATA_DIR, and DATABASE_URL on MariaDB). */
   storage: Env;
@@ -144,23 +151,34 @@ export interface StackOptions {
   faults?: AllSrvsOptions['faults'];
   /** A store made by the caller (its cleanup becomes the stack's); else a fresh one on TEST_STORE. */
   store?: TestStore;
+  /** A clock shared with another stack (e.g. two order srvs on one store); else a new one. */
+  clock?: TestClock;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const store = options.store ?? (await createTestStore(TEST_STORE, 'stack'));
   if ('skipped' in store) throw new Error(store.skipped);
   const dataDir = store.env.DATA_DIR;
+  const clock = options.clock ?? createTestClock();
   const srvs = await startAllSrvs({
     env: { ...store.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000', ...options.srvs },
-    orderEnv: { RELAY_INTERVAL_MS: '50', ...options.order },
+    orderEnv: options.order ?? {},
     logger: debugLogger,
     seedDemo: true,
+    order: { now: clock.now, relayTimer: false },
     ...(options.faults ? { faults: options.faults } : {}),
   });
+  const tick = () => srvs.order.relay.tick();
   const { targets } = srvs;
-  const gateway = buildGateway(targets, options.gateway);
+  const gateway = buildGateway(targets, options.gateway, clock.now);
   return {
     ...gateway,
+    clock,
+    tick,
+    async passTime(ms) {
+      clock.advance(ms);
+      await tick();
+    },
     dataDir,
     storage: store.env,
     store: TEST_STORE,
