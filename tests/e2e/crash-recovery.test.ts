@@ -73,8 +73,10 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
     INVENTORY_SRV: inventory.address,
     GRPC_DEADLINE_MS: '2000',
     RELAY_INTERVAL_MS: '50',
-    RELAY_LEASE_SECONDS: '1',
-    ATTEMPT_RECOVER_SECONDS: '1',
+    // Nothing falls due by itself while a request is in flight, however slow the machine: the test
+    // makes an abandoned attempt, a lapsed lease or an expiry due itself (dueNow below).
+    RELAY_LEASE_SECONDS: '3600',
+    ATTEMPT_RECOVER_SECONDS: '3600',
     ORDER_TIMEOUT_SECONDS: '3600',
     ...(crashAt ? { ORDER_SRV_CRASH_AT: crashAt } : {}),
   });
@@ -127,9 +129,20 @@ async function books(): Promise<Books> {
   return { stockLeft: num, unitsHeld: Number(held[0]?.units ?? 0), attempts: Number(attempts[0]?.n), outbox: Number(outbox[0]?.n) };
 }
 
-/** Waits until recovery has run: nothing pending, and the invariant holds. */
+/**
+ * What time would do, in the order store: abandoned attempts and pending stock returns fall due and
+ * every lease lapses (a crashed relay's claim included). The running relay (a child process with its
+ * own clock) picks them up on its next pass.
+ */
+async function dueNow(): Promise<void> {
+  await sql('UPDATE order_attempt SET recover_at = 0, lease_until = NULL');
+  await sql("UPDATE outbox SET available_at = 0, lease_until = NULL WHERE topic <> 'order.close'");
+}
+
+/** Makes recovery due, then waits until it has run: nothing pending, and the invariant holds. */
 async function settled(): Promise<Books> {
-  const until = Date.now() + 15_000;
+  await dueNow();
+  const until = Date.now() + 30_000;
   for (;;) {
     const b = await books().catch(() => undefined);
     if (b && b.attempts === 0 && b.outbox === 0 && b.stockLeft + b.unitsHeld === INITIAL) return b;
@@ -138,7 +151,8 @@ async function settled(): Promise<Books> {
   }
 }
 
-describe(`SIGKILL during CreateOrder (${TEST_STORE})`, () => {
+// Each test starts the order srv two or three times as a process; on a busy machine that takes a while.
+describe(`SIGKILL during CreateOrder (${TEST_STORE})`, { timeout: 90_000 }, () => {
   it.each([
     ['attempt-claimed', false],
     ['stock-sold', false],
@@ -174,13 +188,14 @@ describe(`SIGKILL during CreateOrder (${TEST_STORE})`, () => {
   );
 });
 
-describe(`SIGKILL in the relay (${TEST_STORE})`, () => {
+describe(`SIGKILL in the relay (${TEST_STORE})`, { timeout: 90_000 }, () => {
   it('when the relay dies while recovering an abandoned attempt then the next start finishes the recovery once', async () => {
     const before = await settled();
     const crashing = await startOrder('stock-sold');
     const { token, userId } = await newUserWithCart(2);
     await api(gateway.app, token).post('/o/v1/orders').send(form);
     await killedBySelf(crashing);
+    await dueNow();
     const recovering = await startOrder('attempt-recovering');
     await killedBySelf(recovering);
     expect((await books()).stockLeft).toBe(before.stockLeft - 2); // sold, not yet given back
