@@ -36,7 +36,7 @@ const GOODS_IDS = Array.from({ length: 20 }, (_, i) => i + 1);
 const HOT_GOODS = 1;
 /** Statuses whose units left inventory for good (an order that is open or paid). */
 const LIVE_STATUSES = [...UNPAID_STATUSES, TRADE_SUCCESS, TRADE_FINISHED];
-/** DTM's published figure for its barrier on MySQL (4 cores, 8 GB): the bar issue 3 sets. */
+/** DTM's published figure for its barrier on MySQL (4 cores, 8 GB): the bar we measure against. */
 const DTM_BARRIER_TPS = 531;
 const DTM_CORES = 4;
 const WARM_UP_ORDERS = 300;

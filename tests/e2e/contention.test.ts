@@ -1,4 +1,4 @@
-// Issue 3 item 8: the contention test. 50 users each hold one unit of the same goods in their cart, with
+// Contention. 50 users each hold one unit of the same goods in their cart, with
 // stock 37; every user fires 4 concurrent POST /o/v1/orders, each with its own Idempotency-Key, while the
 // srvs fail now and then (seeded, so a run can be repeated): inventory's Sell is lost after it took the
 // stock or refused before it ran, and the order srv's answer to CreateOrder is lost after the order was
