@@ -13,7 +13,9 @@ export const ERROR_CODES = [
   'CONFLICT',
   'OUT_OF_STOCK',
   'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
   'UNPROCESSABLE',
+  'HEADERS_TOO_LARGE',
   'UNAVAILABLE',
   'TIMEOUT',
   'INTERNAL',
@@ -37,8 +39,12 @@ export function httpStatusOf(code: ErrorCode): number {
       return 409;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
     case 'UNPROCESSABLE':
       return 422;
+    case 'HEADERS_TOO_LARGE':
+      return 431;
     case 'INTERNAL':
       return 500;
     case 'UNAVAILABLE':
@@ -155,16 +161,22 @@ export function fromSrvError(err: SrvCallError): AppError {
   }
 }
 
-/** body-parser's failures are http-errors carrying a string `type` and a numeric `status`. */
+/**
+ * The body parser's failures are http-errors with a 4xx `status`; most carry a string `type`, but a body
+ * that does not decompress as its Content-Encoding says is zlib's own error, made an http-error (status
+ * and `expose`) without a type.
+ */
 interface BodyParserError {
   status: number;
-  type: string;
+  type: string | undefined;
 }
 
-function isBodyParserError(err: unknown): err is BodyParserError {
-  if (typeof err !== 'object' || err === null) return false;
-  const { status, type } = err as { status?: unknown; type?: unknown };
-  return typeof status === 'number' && typeof type === 'string';
+function asBodyParserError(err: unknown): BodyParserError | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, type, expose } = err as { status?: unknown; type?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (typeof type !== 'string' && expose !== true) return undefined;
+  return { status, type: typeof type === 'string' ? type : undefined };
 }
 
 /** Express's router marks a path segment with broken %-encoding ("/orders/%zz") as a URIError with status 400. */
@@ -177,17 +189,21 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof SrvCallError) return fromSrvError(err);
   if (isBadUrlEncoding(err)) return new AppError('INVALID_ARGUMENT', 'url格式出错', { cause: err });
-  if (isBodyParserError(err) && err.status >= 400 && err.status < 500) {
+  const bodyError = asBodyParserError(err);
+  if (bodyError) {
     const cause = err;
-    switch (err.type) {
+    switch (bodyError.type) {
       case 'entity.parse.failed':
         return new AppError('INVALID_ARGUMENT', '请求体不是合法的JSON', { cause });
       case 'entity.too.large':
       // The urlencoded parser's "too many fields" is the same complaint: the body is too big.
       case 'parameters.too.many':
         return new AppError('PAYLOAD_TOO_LARGE', '请求体过大', { cause });
+      case 'encoding.unsupported':
+      case 'charset.unsupported':
+        return new AppError('UNSUPPORTED_MEDIA_TYPE', '不支持的请求体编码', { cause });
       default:
-        // Unsupported encoding or charset, an aborted upload, a wrong Content-Length: the client's request is bad.
+        // A body that does not decompress, an aborted upload, a wrong Content-Length: the client's request is bad.
         return new AppError('INVALID_ARGUMENT', '请求体无法解析', { cause });
     }
   }

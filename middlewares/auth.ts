@@ -20,6 +20,15 @@ const DEFAULT_TOKEN_LIFETIME_SECONDS = 30 * 24 * 60 * 60;
 /** nbf slightly in the past, so a verifier whose clock is a little behind still accepts a fresh token. */
 const NOT_BEFORE_BACKDATE_SECONDS = 5;
 
+/**
+ * A credential header sent twice is refused, not settled by picking one: Node keeps only the first
+ * Authorization, and a proxy or client that doubles it should not decide who the caller is.
+ */
+function sentTwice(req: Request): boolean {
+  const distinct = req.headersDistinct;
+  return (distinct.authorization?.length ?? 0) > 1 || (distinct['x-token']?.length ?? 0) > 1;
+}
+
 /** x-token is the course SPA's header; Bearer and JWT are what curl/Postman users and the course's docs use. */
 function tokenOf(req: Request): string | undefined {
   const xToken = req.get('x-token')?.trim();
@@ -47,6 +56,7 @@ export function authenticate(jwtKey: string): RequestHandler {
   // Made once: given a string, jsonwebtoken first tries it as a public key on every request (~0.3 ms).
   const key = crypto.createSecretKey(Buffer.from(jwtKey, 'utf8'));
   return (req, res, next) => {
+    if (sentTwice(req)) throw new AppError('UNAUTHENTICATED', '未登录');
     const token = tokenOf(req);
     if (!token) throw new AppError('UNAUTHENTICATED', '请登录');
     let payload: unknown;

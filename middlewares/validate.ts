@@ -34,6 +34,29 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
   validationError: { target: false, value: false },
 };
 
+/** Deeper input is refused before any transform: no form nests, and deep input overflows class-transformer's stack. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** A lone UTF-16 surrogate: JSON's \ud800 escapes can carry one, and a store would keep only U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What makes input unfit to reach a form, found without recursion: nesting deeper than MAX_INPUT_DEPTH
+ * (thrown at once), and strings that are not well-formed UTF-16 (named by their field, "a.b").
+ */
+function inspectInput(input: Record<string, unknown>, into: Record<string, string>): void {
+  const pending: Array<[value: unknown, path: string, depth: number]> = Object.entries(input).map(([k, v]) => [v, k, 1]);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, path, depth] = next;
+    if (typeof value === 'string') {
+      if (LONE_SURROGATE.test(value) && !(path in into)) into[path] = `${path} 含有无效的字符`;
+    } else if (typeof value === 'object' && value !== null) {
+      if (depth >= MAX_INPUT_DEPTH) throw new AppError('INVALID_ARGUMENT', '请求体嵌套过深');
+      for (const [k, v] of Object.entries(value)) pending.push([v, `${path}.${k}`, depth + 1]);
+    }
+  }
+}
+
 function rawInput(req: Request, source: Source): Record<string, unknown> {
   // Express 5's req.query is a getter computed from the URL; read it, never assign to it.
   const raw: unknown = source === 'body' ? req.body : source === 'query' ? req.query : req.params;
@@ -61,8 +84,16 @@ export function validate(spec: FormSpec): RequestHandler {
     for (const source of sources) {
       const form = spec[source];
       if (!form) continue;
+      const input = rawInput(req, source);
+      const unfit: Record<string, string> = {};
+      inspectInput(input, unfit);
+      if (Object.keys(unfit).length > 0) {
+        failed.add(source);
+        Object.assign(fields, unfit);
+        continue;
+      }
       // No enableImplicitConversion: JSON types must already be right; query/param forms coerce via IntParam.
-      const instance = plainToInstance(form, rawInput(req, source));
+      const instance = plainToInstance(form, input);
       const errors = await runValidators(instance, VALIDATOR_OPTIONS);
       if (errors.length > 0) {
         failed.add(source);

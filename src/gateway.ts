@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { GatewayConfig } from '../global/config';
 import type { Logger } from '../global/logger';
 import { createSrvConn, type SrvConn } from '../global/srv-conn';
+import { clientErrorHandler } from '../middlewares/error-handler';
 import { createAlipayPagePay } from './alipay/page-pay';
 import { createApp } from './app';
 import { paySettings } from './deps';
@@ -32,6 +33,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     now: Date.now,
   });
   const server = http.createServer(app);
+  server.on('clientError', clientErrorHandler(logger));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, () => resolve());

@@ -1,7 +1,9 @@
 // A srv that is down answers 503 naming it; one that hangs answers 504; both within the deadline,
 // and a failed order leaves stock, cart and orders as they were.
+import http from 'node:http';
 import net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
@@ -10,6 +12,7 @@ import { startOrderSrv } from '../../src/srv/order';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { api } from '../helpers/http';
 import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
 
 const address = { address: '上海市浦东新区', name: '李四', mobile: '13900139000', post: '无' };
 
@@ -22,17 +25,23 @@ async function deadAddress(): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-/** Accepts TCP connections and never says a word: a srv that hangs. */
-async function hangingServer(): Promise<{ address: string; close(): Promise<void> }> {
+/** Accepts TCP connections and never says a word: a srv that hangs. `dialed()` resolves when a client next writes to it. */
+async function hangingServer(): Promise<{ address: string; dialed(): Promise<void>; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
+  const waiting = new Set<() => void>();
   const server = net.createServer((s) => {
     sockets.add(s);
     s.on('error', () => undefined);
+    s.on('data', () => {
+      for (const wake of waiting) wake();
+      waiting.clear();
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   return {
     address: `127.0.0.1:${port}`,
+    dialed: () => new Promise<void>((resolve) => waiting.add(resolve)),
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -147,5 +156,41 @@ describe('a srv that hangs', () => {
     expect(ms).toBeLessThan(2000);
     expect((await stack.srv.order.CartItemList({ id: 302 })).data).toMatchObject([{ goodsId: 11, nums: 1 }]);
     expect((await stack.srv.order.OrderList({ userId: 302, pages: 1, pagePerNums: 10 })).total).toBe(0);
+  });
+});
+
+describe('a client that goes away', () => {
+  it('when the client hangs up while its order is being placed then that is logged at info as 499 (client closed), not as an error', async () => {
+    const lines: Array<{ level: number; msg: string; status?: number }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    // A hanging order srv of its own: a fresh address, so the gateway's channel dials it anew.
+    const silent = await hangingServer();
+    extra.push({ close: () => void silent.close() });
+    const gateway = buildGateway({ ...stack.targets, order: silent.address }, { GRPC_DEADLINE_MS: '5000' }, { logger });
+    extra.push(gateway);
+    const server = http.createServer(gateway.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    extra.push({ close: () => server.close() });
+    const { port } = server.address() as net.AddressInfo;
+
+    const dialed = silent.dialed();
+    const req = http.request({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      path: '/o/v1/orders',
+      headers: { 'x-token': stack.token(310), 'content-type': 'application/json' },
+    });
+    req.on('error', () => undefined);
+    req.end(JSON.stringify(address));
+    await dialed; // the gateway is waiting on the order srv
+    req.destroy();
+
+    const closed = await waitFor(
+      async () => lines.find((l) => l.msg === 'client closed the request'),
+      (line) => line !== undefined,
+    );
+    expect(closed).toMatchObject({ level: 30, status: 499 });
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 });

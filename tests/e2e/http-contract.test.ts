@@ -1,8 +1,13 @@
 // The HTTP envelope every route shares: auth, errors, body limits, unknown routes, CORS, request ids.
 import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import zlib from 'node:zlib';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../global/logger';
+import { clientErrorHandler } from '../../middlewares/error-handler';
 import { api } from '../helpers/http';
 import { type Stack, startStack, TEST_JWT_KEY } from '../helpers/stack';
 
@@ -101,6 +106,181 @@ describe('malformed and oversized bodies', () => {
     expect(res.status).toBe(400);
     expect(res.body.code).toBe('INVALID_ARGUMENT');
     expect((await stack.srv.order.CartItemList({ id: 7 })).data).toEqual([]);
+  });
+});
+
+// Every route that reads a body, with a valid body for it. A new body route goes here, and gets every
+// hostile body below for free. The user of each case is fresh, so "nothing was written" is checkable.
+interface BodyRoute {
+  method: 'post' | 'patch';
+  path: string;
+  /** JSON, or a form (the Alipay notify). */
+  type: 'json' | 'form';
+  valid: Record<string, unknown>;
+  /** A text field of the route's form, for the lone-surrogate case. */
+  textField: string;
+  token: boolean;
+}
+const BODY_ROUTES: BodyRoute[] = [
+  { method: 'post', path: '/o/v1/shopcarts', type: 'json', valid: { goods: 1, nums: 1 }, textField: 'note', token: true },
+  { method: 'patch', path: '/o/v1/shopcarts/1', type: 'json', valid: { nums: 1 }, textField: 'note', token: true },
+  {
+    method: 'post',
+    path: '/o/v1/orders',
+    type: 'json',
+    valid: { address: '北京市', name: '李雷', mobile: '13800138000', post: '快' },
+    textField: 'address',
+    token: true,
+  },
+  { method: 'post', path: '/o/v1/pay/alipay/notify', type: 'form', valid: { out_trade_no: '1' }, textField: 'subject', token: false },
+];
+
+const deep = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+
+/** Each hostile body: what is sent (Content-Type, Content-Encoding, raw bytes) and what must come back. */
+const HOSTILE: Array<{
+  name: string;
+  send(route: BodyRoute): { headers: Record<string, string>; body: string | Buffer };
+  status: number;
+  code: string;
+  json?: boolean;
+}> = [
+  ...(['gzip', 'deflate', 'br'] as const).map((encoding) => ({
+    name: `Content-Encoding ${encoding} on a body that is not compressed`,
+    send: (r: BodyRoute) => ({ headers: { 'Content-Encoding': encoding }, body: encodeBody(r, r.valid) }),
+    status: 400,
+    code: 'INVALID_ARGUMENT',
+  })),
+  {
+    name: 'an unsupported Content-Encoding',
+    send: (r) => ({ headers: { 'Content-Encoding': 'compress' }, body: encodeBody(r, r.valid) }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'an unsupported charset',
+    send: (r) => ({ headers: { 'Content-Type': `${contentType(r)}; charset=koi8-r` }, body: encodeBody(r, r.valid) }),
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
+    name: 'JSON nested 3000 deep in a field',
+    send: (r) => ({ headers: { 'Content-Type': 'application/json' }, body: `{"${r.textField}":${deep(3000)}}` }),
+    status: 400,
+    code: 'INVALID_ARGUMENT',
+    json: true,
+  },
+  {
+    name: 'a lone UTF-16 surrogate in a text field',
+    send: (r) => ({
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ...r.valid, [r.textField]: 'abc' }).replace('"abc"', '"ab\\ud800c"'),
+    }),
+    status: 400,
+    code: 'INVALID_ARGUMENT',
+    json: true,
+  },
+];
+
+function contentType(route: BodyRoute): string {
+  return route.type === 'json' ? 'application/json' : 'application/x-www-form-urlencoded';
+}
+
+function encodeBody(route: BodyRoute, fields: Record<string, unknown>): string {
+  return route.type === 'json'
+    ? JSON.stringify(fields)
+    : new URLSearchParams(Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)])).toString();
+}
+
+describe('hostile bodies on every route that reads one', () => {
+  let nextUser = 90_000;
+  const cases = BODY_ROUTES.flatMap((route) =>
+    HOSTILE.filter((h) => !h.json || route.type === 'json').map(
+      (hostile) => [`${route.method.toUpperCase()} ${route.path}`, hostile.name, route, hostile] as const,
+    ),
+  );
+
+  it.each(cases)('when %s gets %s then the envelope says why and nothing is written', async (_route, _name, route, hostile) => {
+    const userId = nextUser++;
+    const { headers, body } = hostile.send(route);
+    let req = request(stack.app)[route.method](route.path).set('Content-Type', contentType(route)).set(headers);
+    if (route.token) req = req.set('x-token', stack.token(userId));
+    const res = await req.send(body);
+    expect(res.status).toBe(hostile.status);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toMatchObject({ code: hostile.code, msg: expect.any(String), requestId: res.headers['x-request-id'] });
+    if (hostile.name.includes('surrogate')) expect(res.body.error).toEqual({ [route.textField]: expect.stringContaining(route.textField) });
+    expect((await stack.srv.order.CartItemList({ id: userId })).data).toEqual([]);
+    expect((await stack.srv.order.OrderList({ userId, pages: 1, pagePerNums: 10 })).total).toBe(0);
+  });
+});
+
+describe('requests Node itself refuses, and doubled credentials', () => {
+  let server: http.Server;
+  let base: string;
+  beforeAll(async () => {
+    server = http.createServer(stack.app);
+    server.on('clientError', clientErrorHandler(silentLogger));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  /** A GET with raw header lines, as a client or proxy might really send them (twice, huge). */
+  function rawGet(path: string, headerLines: string[]): Promise<{ status: number; headers: string; body: string }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1', () => {
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${headerLines.map((l) => `${l}\r\n`).join('')}\r\n`);
+      });
+      let raw = '';
+      socket.on('data', (chunk) => {
+        raw += chunk.toString();
+      });
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const [head = '', body = ''] = raw.split('\r\n\r\n');
+        resolve({ status: Number(head.split(' ')[1]), headers: head, body });
+      });
+    });
+  }
+
+  it.each([
+    ['Authorization', (t: string) => [`Authorization: Bearer ${t}`, 'Authorization: Bearer not-mine']],
+    ['x-token', (t: string) => [`x-token: ${t}`, 'x-token: not-mine']],
+    ['x-token, the same token twice', (t: string) => [`x-token: ${t}`, `x-token: ${t}`]],
+  ])('when %s comes twice then 401 未登录, whichever would be valid', async (_case, lines) => {
+    const res = await rawGet('/o/v1/shopcarts', lines(stack.token(91_001)));
+    expect(res.status).toBe(401);
+    expect(JSON.parse(res.body)).toMatchObject({ msg: '未登录', code: 'UNAUTHENTICATED' });
+  });
+
+  it("when the headers are over Node's limit then 431 in the envelope, not a bare status line", async () => {
+    const res = await rawGet('/o/v1/shopcarts', [`x-filler: ${'a'.repeat(20_000)}`]);
+    expect(res.status).toBe(431);
+    expect(res.headers).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(res.body)).toEqual({ msg: '请求头过大', code: 'HEADERS_TOO_LARGE', requestId: expect.any(String) });
+  });
+
+  it('when a JSON body really is gzip-compressed then it is read like any other', async () => {
+    const res = await fetch(`${base}/o/v1/shopcarts`, {
+      method: 'POST',
+      headers: { 'x-token': stack.token(91_002), 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' },
+      body: zlib.gzipSync(JSON.stringify({ goods: 1, nums: 1 })),
+    });
+    expect({ status: res.status, body: await res.json() }).toEqual({ status: 200, body: { id: expect.any(Number) } });
+  });
+
+  it('when the request line is not HTTP then 400 in the envelope', async () => {
+    const res = await new Promise<string>((resolve) => {
+      const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1', () => socket.write('HELLO\r\n\r\n'));
+      let raw = '';
+      socket.on('data', (c) => {
+        raw += c.toString();
+      });
+      socket.on('end', () => resolve(raw));
+    });
+    expect(res).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(res.split('\r\n\r\n')[1] ?? '')).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 

@@ -8,7 +8,7 @@ import SQLite from 'better-sqlite3';
 import type express from 'express';
 import { createConnection } from 'mysql2/promise';
 import { type Env, type GatewayConfig, gatewaySchema, parseConfig } from '../../global/config';
-import { createLogger, silentLogger } from '../../global/logger';
+import { createLogger, type Logger, silentLogger } from '../../global/logger';
 
 const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
 
@@ -74,15 +74,26 @@ export interface Gateway {
   close(): void;
 }
 
-/** The real gateway app in front of the given srv addresses, reading `now` for its pay window. */
-export function buildGateway(targets: SrvTargets, overrides: Env = {}, now: () => number = Date.now): Gateway {
+export interface GatewayOptions {
+  /** The clock the pay window reads (default the real one). */
+  now?: () => number;
+  /** Where the gateway logs (default nowhere, or TEST_LOG's level). */
+  logger?: Logger;
+}
+
+/** The real gateway app in front of the given srv addresses. */
+export function buildGateway(
+  targets: SrvTargets,
+  overrides: Env = {},
+  { now = Date.now, logger = debugLogger }: GatewayOptions = {},
+): Gateway {
   const config = gatewayConfig(targets, overrides);
   const srv = createSrvConn(targets, { deadlineMs: config.GRPC_DEADLINE_MS });
   const alipay = createAlipayPagePay(config);
   const app = createApp({
     srv,
     alipay,
-    logger: silentLogger,
+    logger,
     jwtKey: config.JWT_KEY,
     bodyLimit: config.BODY_LIMIT,
     pay: paySettings(config),
@@ -170,7 +181,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const tick = () => srvs.order.relay.tick();
   const { targets } = srvs;
-  const gateway = buildGateway(targets, options.gateway, clock.now);
+  const gateway = buildGateway(targets, options.gateway, { now: clock.now });
   return {
     ...gateway,
     clock,

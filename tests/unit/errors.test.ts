@@ -23,7 +23,9 @@ describe('httpStatusOf', () => {
     ['CONFLICT', 409],
     ['OUT_OF_STOCK', 409],
     ['PAYLOAD_TOO_LARGE', 413],
+    ['UNSUPPORTED_MEDIA_TYPE', 415],
     ['UNPROCESSABLE', 422],
+    ['HEADERS_TOO_LARGE', 431],
     ['UNAVAILABLE', 503],
     ['TIMEOUT', 504],
     ['INTERNAL', 500],
@@ -42,7 +44,9 @@ describe('httpStatusOf', () => {
         'CONFLICT',
         'OUT_OF_STOCK',
         'PAYLOAD_TOO_LARGE',
+        'UNSUPPORTED_MEDIA_TYPE',
         'UNPROCESSABLE',
+        'HEADERS_TOO_LARGE',
         'UNAVAILABLE',
         'TIMEOUT',
         'INTERNAL',
@@ -267,12 +271,27 @@ describe('errorHandler and notFound', () => {
   it.each([
     ['an unsupported charset', { 'Content-Type': 'application/json; charset=iso-8859-1' }],
     ['an unsupported content encoding', { 'Content-Type': 'application/json', 'Content-Encoding': 'compress' }],
-  ])('when the body has %s then 400 请求体无法解析', async (_case, headers) => {
+  ])('when the body has %s then 415 不支持的请求体编码', async (_case, headers) => {
     const { logger } = memoryLogger();
     const res = await request(envelopeApp(logger)).post('/json').set('X-Request-Id', RID).set(headers).send('{}');
-    expect(res.status).toBe(400);
-    expect(res.body).toStrictEqual({ msg: '请求体无法解析', code: 'INVALID_ARGUMENT', requestId: RID });
+    expect(res.status).toBe(415);
+    expect(res.body).toStrictEqual({ msg: '不支持的请求体编码', code: 'UNSUPPORTED_MEDIA_TYPE', requestId: RID });
   });
+
+  it.each(['gzip', 'deflate', 'br'])(
+    'when the body says Content-Encoding %s but is not compressed then 400 请求体无法解析',
+    async (encoding) => {
+      const { logger } = memoryLogger();
+      const res = await request(envelopeApp(logger))
+        .post('/json')
+        .set('X-Request-Id', RID)
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', encoding)
+        .send('{}');
+      expect(res.status).toBe(400);
+      expect(res.body).toStrictEqual({ msg: '请求体无法解析', code: 'INVALID_ARGUMENT', requestId: RID });
+    },
+  );
 
   it('when a path segment has broken %-encoding then 400 url格式出错', async () => {
     const { logger } = memoryLogger();
