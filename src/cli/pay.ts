@@ -10,8 +10,9 @@ import { yuanToCents } from '../../global/money';
 import { createSrvClient } from '../../global/srv-conn';
 import { type NotifyTradeStatus, notifyFields, signAlipayNotify } from '../alipay/notify-form';
 import { devSecretPaths } from '../dev-secrets';
+import { parseCli } from './args';
 
-const USAGE = 'usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]\n';
+const USAGE = 'usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]';
 const STATUSES: readonly NotifyTradeStatus[] = ['TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'];
 
 interface Args {
@@ -20,30 +21,16 @@ interface Args {
   amountCents?: number;
 }
 
-function parseArgs(argv: string[]): Args | string {
-  let orderSn: string | undefined;
-  let status: NotifyTradeStatus = 'TRADE_SUCCESS';
-  let amountCents: number | undefined;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? '';
-    if (arg === '--status') {
-      const value = argv[++i] ?? '';
-      if (!(STATUSES as readonly string[]).includes(value)) return `--status must be one of ${STATUSES.join(', ')}`;
-      status = value as NotifyTradeStatus;
-    } else if (arg === '--amount') {
-      const value = argv[++i] ?? '';
-      if (!/^\d{1,9}(\.\d{1,2})?$/.test(value)) return '--amount must be yuan with at most 2 decimals, like 12.34';
-      amountCents = yuanToCents(Number(value));
-    } else if (arg.startsWith('-')) {
-      return `unknown option ${arg}`;
-    } else if (orderSn === undefined) {
-      orderSn = arg;
-    } else {
-      return `unexpected argument ${arg}`;
-    }
-  }
-  if (!orderSn) return 'the order number is required';
-  return { orderSn, status, ...(amountCents !== undefined ? { amountCents } : {}) };
+function readArgs(): Args {
+  const cli = parseCli(USAGE, { options: ['status', 'amount'] });
+  const [orderSn = cli.refuse('the order number is required'), ...extra] = cli.positionals;
+  if (extra.length > 0) cli.refuse(`unexpected argument ${extra[0]}`);
+  const status = cli.option('status') ?? 'TRADE_SUCCESS';
+  if (!(STATUSES as readonly string[]).includes(status)) cli.refuse(`--status must be one of ${STATUSES.join(', ')}`);
+  const amount = cli.option('amount');
+  if (amount !== undefined && !/^\d{1,9}(\.\d{1,2})?$/.test(amount))
+    cli.refuse('--amount must be yuan with at most 2 decimals, like 12.34');
+  return { orderSn, status: status as NotifyTradeStatus, ...(amount !== undefined ? { amountCents: yuanToCents(Number(amount)) } : {}) };
 }
 
 /** The order's total in cents, as the order srv knows it. */
@@ -59,11 +46,7 @@ async function orderTotalCents(orderSn: string, target: string): Promise<number>
 }
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  if (typeof args === 'string') {
-    process.stderr.write(`${args}\n${USAGE}`);
-    return 2;
-  }
+  const args = readArgs();
   const env = process.env;
   const keyFile = devSecretPaths(env.DATA_DIR || './data').alipayPrivateKey;
   if (!fs.existsSync(keyFile)) {

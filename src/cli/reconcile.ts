@@ -1,16 +1,13 @@
 // `npm run reconcile -- [--older-than SECONDS]`: asks the order srv (ORDER_SRV) to re-check every unpaid
 // order at least that old against Alipay (default 1800 s): paid → settled as paid, expired → closed.
 import { createSrvClient } from '../../global/srv-conn';
+import { parseCli, wholeNumber } from './args';
 
-const args = process.argv.slice(2);
-const at = args.indexOf('--older-than');
-const olderThan = at >= 0 ? Number(args[at + 1]) : 1800;
-const unknown = args.filter((a, i) => a !== '--older-than' && i !== at + 1);
-
-if (!Number.isSafeInteger(olderThan) || olderThan < 0 || unknown.length > 0) {
-  process.stderr.write('usage: npm run reconcile -- [--older-than SECONDS]\n');
-  process.exit(2);
-}
+const cli = parseCli('usage: npm run reconcile -- [--older-than SECONDS]   (default 1800; the order srv is ORDER_SRV)', {
+  options: ['older-than'],
+});
+if (cli.positionals.length > 0) cli.refuse(`unexpected argument ${cli.positionals[0]}`);
+const olderThan = wholeNumber(cli, '--older-than', cli.option('older-than') ?? '1800', 0);
 
 const client = createSrvClient('order', process.env.ORDER_SRV || '127.0.0.1:50053', { deadlineMs: 120_000 });
 client.api.ReconcileOrders({ olderThanSeconds: olderThan }).then(

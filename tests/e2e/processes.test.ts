@@ -1,6 +1,6 @@
 // The production entries as real processes: each starts alone from its environment, validates it
 // before listening, serves, and on SIGTERM drains and exits 0. Also `npm start`'s dev stack and the token CLI.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSrvClient } from '../../global/srv-conn';
 import { ensureBuilt, freePort, type MainProcess, ROOT, startMain } from '../helpers/process';
 import { makeTempDir, testKeys } from '../helpers/stack';
+import { waitFor } from '../helpers/wait';
 
 const running: MainProcess[] = [];
 const form = { address: '南京市鼓楼区', name: '周八', mobile: '13300133000', post: '无' };
@@ -203,20 +204,65 @@ describe('npm start (the dev stack) and npm run token', () => {
     expect(stack.output()).not.toContain(token);
   });
 
-  it('when the token CLI gets no user id then it prints its usage and exits 2', () => {
-    let status = 0;
-    let stderr = '';
-    try {
-      execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/token.js')], {
-        env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20) },
-        stdio: 'pipe',
-      });
-    } catch (err) {
-      const e = err as { status: number; stderr: Buffer };
-      status = e.status;
-      stderr = e.stderr.toString();
-    }
-    expect(status).toBe(2);
-    expect(stderr).toContain('usage: npm run token -- <userId');
+  it.each([
+    ['token.js', [], 2, 'usage: npm run token -- <userId'],
+    ['token.js', ['7', '--bogus'], 2, "Unknown option '--bogus'"],
+    ['token.js', ['--help'], 0, 'usage: npm run token -- <userId'],
+    ['reconcile.js', ['--help'], 0, 'usage: npm run reconcile --'],
+    ['reconcile.js', ['--bogus'], 2, "Unknown option '--bogus'"],
+    ['reconcile.js', ['--older-than', 'soon'], 2, '--older-than must be a whole number'],
+    ['reconcile.js', ['--older-than'], 2, "Option '--older-than <value>' argument missing"],
+    ['pay.js', ['--help'], 0, 'usage: npm run pay --'],
+    ['pay.js', [], 2, 'the order number is required'],
+    ['pay.js', ['123', '--status', 'PAID'], 2, '--status must be one of'],
+  ] as const)('when the CLI %s gets %j then it exits %i and says %s, touching nothing', (script, args, code, says) => {
+    // ORDER_SRV points nowhere: a CLI that tried to do its job would fail differently (exit 1).
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli', script), ...args], {
+      env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20), ORDER_SRV: '127.0.0.1:9', DATA_DIR: dataDir },
+    });
+    expect({ code: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ code, output: expect.stringContaining(says) });
   });
 });
+
+describe('npm scripts as process entries', () => {
+  it('when the npm process of `npm run start:goods` gets SIGTERM then the srv stops too, cleanly, and nothing is left running', async () => {
+    const npm = spawn('npm', ['run', '--silent', 'start:goods'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: path.join(dataDir, 'npm-goods'), GOODS_SRV: '127.0.0.1:0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const listening = new Promise<void>((resolve) =>
+      npm.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('goods srv listening')) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    await listening;
+    const srvPid = Number(
+      execFileSync('pgrep', ['-P', String(npm.pid)])
+        .toString()
+        .trim(),
+    );
+    expect(srvPid).toBeGreaterThan(0);
+
+    npm.kill('SIGTERM');
+    await exited;
+    await waitFor(
+      async () => isRunning(srvPid),
+      (running) => !running,
+    );
+    expect(isRunning(srvPid)).toBe(false);
+    expect(output).toContain('"msg":"stopped"');
+  });
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
