@@ -26,7 +26,8 @@ export function cartItemView(item: ShopCartInfoResponse__Output, goods: GoodsInf
   const image = goods?.goodsFrontImage ?? '';
   const price = goods ? roundYuan(goods.shopPrice) : 0;
   return {
-    id: item.id,
+    // The goods id, not the row's: it is what every cart route takes and what the course SPA sends back.
+    id: item.goodsId,
     goods_id: item.goodsId,
     good_id: item.goodsId,
     goods_name: name,

@@ -45,7 +45,7 @@ describe('GET /o/v1/shopcarts', () => {
       total: 1,
       data: [
         {
-          id: added.body.id,
+          id: 3,
           goods_id: 3,
           good_id: 3,
           goods_name: g.name,
@@ -121,6 +121,21 @@ describe('POST /o/v1/shopcarts', () => {
 });
 
 describe('PATCH /o/v1/shopcarts/:goodsId', () => {
+  it('when the SPA changes each item by the id the list gave it then that very item changes, and no other', async () => {
+    // Rows are numbered across all users, so a row's id is some other goods' id soon enough.
+    for (const goods of [12, 4, 7, 1]) await as(token).post('/o/v1/shopcarts').send({ goods, nums: 1 }).expect(200);
+    const items = (await as(token).get('/o/v1/shopcarts')).body.data as Array<{ id: number; goods_id: number; nums: number }>;
+    expect(items.map((i) => i.id)).toEqual(items.map((i) => i.goods_id));
+    for (const [n, item] of items.entries()) {
+      await as(token)
+        .patch(`/o/v1/shopcarts/${item.id}`)
+        .send({ nums: 10 + n })
+        .expect(200);
+    }
+    const after = (await as(token).get('/o/v1/shopcarts')).body.data as Array<{ goods_id: number; nums: number }>;
+    expect(after.map((i) => [i.goods_id, i.nums])).toEqual(items.map((item, n) => [item.goods_id, 10 + n]));
+  });
+
   it('when checked is absent then only nums changes and checked is kept', async () => {
     await as(token).post('/o/v1/shopcarts').send({ goods: 2, nums: 1 });
     await as(token).patch('/o/v1/shopcarts/2').send({ nums: 1, checked: false }).expect(200);

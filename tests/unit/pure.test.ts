@@ -143,7 +143,7 @@ describe('shapes', () => {
 
   it('when a cart row has no goods any more then it still shows, with empty name and price 0', () => {
     expect(cartItemView({ id: 1, userId: 2, goodsId: 3, nums: 4, checked: false }, undefined)).toEqual({
-      id: 1,
+      id: 3,
       goods_id: 3,
       good_id: 3,
       goods_name: '',
