@@ -44,7 +44,7 @@ export interface StandInAlipay {
   calls: StandInCall[];
   /** A trade as Alipay creates it when the buyer reaches the cashier. */
   createTrade(orderSn: string, totalAmount: string, status?: StandInTradeStatus): StandInTrade;
-  /** The buyer pays: WAIT_BUYER_PAY → TRADE_SUCCESS at `at` (default now). */
+  /** The buyer pays: WAIT_BUYER_PAY → TRADE_SUCCESS at `at` (default: the stand-in's `now`). */
   pay(orderSn: string, at?: number): StandInTrade;
   /**
    * The next call of `method` fails: 'http500' answers HTTP 500 and changes nothing; 'hang' never
@@ -62,6 +62,12 @@ export interface StandInAlipayOptions {
   appId: string;
   /** Requests whose timestamp is further than this from now are refused (isv.invalid-timestamp). */
   timestampToleranceMs?: number;
+  /**
+   * Alipay's business clock: what it stamps on trades (payment and refund times, the date in trade
+   * numbers). Default Date.now; a test that drives time passes its clock. A request's `timestamp` is
+   * still checked against the real clock, which is what our client stamps it with.
+   */
+  now?: () => number;
 }
 
 type Answer = Record<string, unknown> & { code: string; msg: string; sub_code?: string; sub_msg?: string };
@@ -107,12 +113,13 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 
 export async function startStandInAlipay(options: StandInAlipayOptions): Promise<StandInAlipay> {
   const tolerance = options.timestampToleranceMs ?? 15 * 60_000;
+  const now = options.now ?? Date.now;
   const trades = new Map<string, StandInTrade>();
   const calls: StandInCall[] = [];
   const failures = new Map<string, StandInFailure[]>();
   let tradeSeq = 0;
 
-  const newTradeNo = () => `${formatChinaTime(Date.now()).slice(0, 10).replaceAll('-', '')}22001${String(++tradeSeq).padStart(15, '0')}`;
+  const newTradeNo = () => `${formatChinaTime(now()).slice(0, 10).replaceAll('-', '')}22001${String(++tradeSeq).padStart(15, '0')}`;
 
   function findTrade(biz: Record<string, unknown>): [string, StandInTrade] | undefined {
     const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : undefined;
@@ -181,7 +188,7 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
         buyer_logon_id: 'sbx***@sandbox.com',
         fund_change: fundChange,
         refund_fee: yuan(refunded(t)),
-        gmt_refund_pay: formatChinaTime(Date.now()),
+        gmt_refund_pay: formatChinaTime(now()),
         buyer_user_id: '2088102177840001',
       });
       // A repeated request number is the same refund: answered again, no money moves.
@@ -294,11 +301,11 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
     createTrade(orderSn, totalAmount, status = 'WAIT_BUYER_PAY') {
       if (!AMOUNT.test(totalAmount)) throw new Error(`stand-in Alipay: bad amount ${totalAmount}`);
       const trade: StandInTrade = { status, tradeNo: newTradeNo(), totalAmount: yuan(cents(totalAmount)), refunds: new Map() };
-      if (status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') trade.paidAt = Date.now();
+      if (status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') trade.paidAt = now();
       trades.set(orderSn, trade);
       return trade;
     },
-    pay(orderSn, at = Date.now()) {
+    pay(orderSn, at = now()) {
       const trade = trades.get(orderSn);
       if (!trade) throw new Error(`stand-in Alipay: no trade ${orderSn}`);
       if (trade.status !== 'WAIT_BUYER_PAY') throw new Error(`stand-in Alipay: trade ${orderSn} is ${trade.status}, not payable`);
