@@ -126,10 +126,21 @@ function unavailableMessage(err: SrvCallError): string {
   return `${SRV_LABEL[err.srv]}服务不可用`;
 }
 
+/** More in the cart than in stock: a 400 on the quantity, with the top-level `nums` the course's clients read. */
+export function cartOverStock(cause?: unknown): AppError {
+  return new AppError('INVALID_ARGUMENT', OUT_OF_STOCK_TEXT, {
+    fields: { nums: OUT_OF_STOCK_TEXT },
+    legacy: { nums: OUT_OF_STOCK_TEXT },
+    cause,
+  });
+}
+
 /** THE gRPC→HTTP table (CONTRACT §2). The srv's details stay on `cause` for the log. */
 export function fromSrvError(err: SrvCallError): AppError {
   const cause = err;
   switch (err.reason) {
+    case ErrorReason.CartOverStock:
+      return cartOverStock(cause);
     case ErrorReason.IdempotencyKeyReused:
       return new AppError('UNPROCESSABLE', '该幂等键已用于内容不同的请求', { cause });
     case ErrorReason.IdempotencyInFlight:

@@ -22,6 +22,15 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 /** Response metadata `idempotent-replayed: true`: the answer is that of an earlier request with the same key. */
 export const REPLAYED_KEY = 'idempotent-replayed';
 
+/**
+ * Response metadata of our order srv's cart RPCs: the cart rules it enforces itself, so the gateway can
+ * leave out the read-then-check it needs in front of the course's srvs, which enforce neither.
+ *   stock-cap      an add or update never takes a row's quantity past the goods' stock, atomically
+ *   keep-checked   UpdateCartItem with keepChecked leaves checked as it is
+ */
+export const CART_RULES_KEY = 'cart-rules';
+export const CART_RULES = 'stock-cap keep-checked';
+
 /** Response metadata of UpdateOrderStatus for a payment: what the payment did. */
 export const PAYMENT_OUTCOME_KEY = 'payment-outcome';
 export type PaymentOutcome = 'paid' | 'already' | 'late';
@@ -43,6 +52,8 @@ export const ErrorReason = {
   AmountMismatch: 'AMOUNT_MISMATCH',
   /** Not enough stock for the whole sale (RESOURCE_EXHAUSTED "库存不足"). */
   OutOfStock: 'OUT_OF_STOCK',
+  /** A cart quantity would exceed the goods' stock (RESOURCE_EXHAUSTED "库存不足"): the request's own fault. */
+  CartOverStock: 'CART_OVER_STOCK',
   /** A srv this one depends on is down (UNAVAILABLE); `error-srv` names it. */
   SrvUnavailable: 'SRV_UNAVAILABLE',
 } as const;

@@ -83,6 +83,14 @@ describe('POST /o/v1/shopcarts', () => {
     await as(token).post('/o/v1/shopcarts').send({ goods: 7, nums: 2 }).expect(200); // exactly up to stock is fine
   });
 
+  it('when 50 adds of 5 race against a stock of 100 then the cart holds exactly 100 and every other add is 400 库存不足', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 15, num: 100 });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => as(token).post('/o/v1/shopcarts').send({ goods: 15, nums: 5 })));
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(20);
+    for (const r of answers.filter((a) => a.status !== 200)) expect(r.body).toMatchObject({ nums: '库存不足', code: 'INVALID_ARGUMENT' });
+    expect(await cartRows(userId)).toMatchObject([{ goodsId: 15, nums: 100 }]);
+  });
+
   it('when the goods does not exist then 404 and nothing is written', async () => {
     const res = await as(token).post('/o/v1/shopcarts').send({ goods: 99999, nums: 1 });
     expect(res.status).toBe(404);
@@ -127,13 +135,13 @@ describe('PATCH /o/v1/shopcarts/:goodsId', () => {
     const items = (await as(token).get('/o/v1/shopcarts')).body.data as Array<{ id: number; goods_id: number; nums: number }>;
     expect(items.map((i) => i.id)).toEqual(items.map((i) => i.goods_id));
     for (const [n, item] of items.entries()) {
-      await as(token)
+      const res = await as(token)
         .patch(`/o/v1/shopcarts/${item.id}`)
-        .send({ nums: 10 + n })
-        .expect(200);
+        .send({ nums: 2 + n });
+      expect(res.body).toEqual({});
     }
     const after = (await as(token).get('/o/v1/shopcarts')).body.data as Array<{ goods_id: number; nums: number }>;
-    expect(after.map((i) => [i.goods_id, i.nums])).toEqual(items.map((item, n) => [item.goods_id, 10 + n]));
+    expect(after.map((i) => [i.goods_id, i.nums])).toEqual(items.map((item, n) => [item.goods_id, 2 + n]));
   });
 
   it('when checked is absent then only nums changes and checked is kept', async () => {
@@ -143,6 +151,28 @@ describe('PATCH /o/v1/shopcarts/:goodsId', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
     expect(await cartRows(userId)).toMatchObject([{ goodsId: 2, nums: 6, checked: false }]);
+  });
+
+  it('when PATCH asks for more than is in stock then 400 库存不足 and the row is unchanged', async () => {
+    await stack.srv.inventory.SetInv({ goodsId: 16, num: 50 });
+    await as(token).post('/o/v1/shopcarts').send({ goods: 16, nums: 2 }).expect(200);
+    const res = await as(token).patch('/o/v1/shopcarts/16').send({ nums: 10_000 });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ nums: '库存不足', msg: '库存不足', code: 'INVALID_ARGUMENT', error: { nums: '库存不足' } });
+    expect(await cartRows(userId)).toMatchObject([{ goodsId: 16, nums: 2 }]);
+    await as(token).patch('/o/v1/shopcarts/16').send({ nums: 50 }).expect(200); // exactly the stock is fine
+  });
+
+  it('when a PATCH without checked races a PATCH that unchecks then the uncheck is never undone', async () => {
+    await as(token).post('/o/v1/shopcarts').send({ goods: 17, nums: 1 }).expect(200);
+    for (let trial = 0; trial < 40; trial++) {
+      await as(token).patch('/o/v1/shopcarts/17').send({ nums: 1, checked: true }).expect(200);
+      await Promise.all([
+        as(token).patch('/o/v1/shopcarts/17').send({ nums: 2 }).expect(200),
+        as(token).patch('/o/v1/shopcarts/17').send({ nums: 1, checked: false }).expect(200),
+      ]);
+      expect((await cartRows(userId))[0]?.checked, `trial ${trial}`).toBe(false);
+    }
   });
 
   it('when checked is given then it is written', async () => {

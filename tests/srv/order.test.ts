@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../global/logger';
 import { createSrvConn, type InventoryClient, type OrderClient, SrvCallError, type SrvConn } from '../../global/srv-conn';
-import { PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../../global/wire';
+import { CART_RULES_KEY, PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../../global/wire';
 import type { OrderInfoResponse__Output } from '../../proto/types/proto/OrderInfoResponse';
 import { type AllSrvs, startAllSrvs } from '../../src/srv/all';
 import { DEMO_GOODS } from '../../src/srv/goods';
@@ -287,15 +287,66 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       expect(await cart(h.newUser())).toEqual({ total: 0, data: [] });
     });
 
-    it('when an add would take a row past the largest int32 quantity then it is refused as a bad argument and the row keeps its quantity', async () => {
+    it('when an add would take a row past the largest int32 quantity then it is refused as over stock and the row keeps its quantity', async () => {
       const userId = h.newUser();
-      const row = await h.order.CreateCartItem({ userId, goodsId: 2, nums: 2_000_000_000 });
-      const refused = await h.order.CreateCartItem({ userId, goodsId: 2, nums: 2_000_000_000 }).then(
-        (answer) => ({ answer }),
-        (err: SrvCallError) => ({ code: status[err.code] }),
-      );
-      expect(refused).toEqual({ code: expect.toBeOneOf(['INVALID_ARGUMENT', 'OUT_OF_RANGE']) });
+      const goodsId = await h.newGoods(2 ** 31 - 1);
+      const row = await h.order.CreateCartItem({ userId, goodsId, nums: 2_000_000_000 });
+      await expect(h.order.CreateCartItem({ userId, goodsId, nums: 2_000_000_000 })).rejects.toMatchObject({
+        ...failure(status.RESOURCE_EXHAUSTED, '库存不足'),
+        reason: 'CART_OVER_STOCK',
+      });
       expect(await cart(userId)).toEqual({ total: 1, data: [row] });
+    });
+
+    it('when an add or an update would put more in the cart than in stock then RESOURCE_EXHAUSTED CART_OVER_STOCK and nothing changes', async () => {
+      const userId = h.newUser();
+      const goodsId = await h.newGoods(5);
+      const overStock = { ...failure(status.RESOURCE_EXHAUSTED, '库存不足'), reason: 'CART_OVER_STOCK' };
+      await expect(h.order.CreateCartItem({ userId, goodsId, nums: 6 })).rejects.toMatchObject(overStock);
+      const row = await h.order.CreateCartItem({ userId, goodsId, nums: 3 });
+      await expect(h.order.CreateCartItem({ userId, goodsId, nums: 3 })).rejects.toMatchObject(overStock);
+      await expect(h.order.UpdateCartItem({ userId, goodsId, nums: 6, checked: true })).rejects.toMatchObject(overStock);
+      expect(await cart(userId)).toEqual({ total: 1, data: [row] });
+      await h.order.UpdateCartItem({ userId, goodsId, nums: 5, checked: true });
+      expect((await cart(userId)).data).toMatchObject([{ goodsId, nums: 5 }]);
+    });
+
+    it('when a goods is unknown to the goods srv then adding it is NOT_FOUND "记录不存在" and nothing is written', async () => {
+      const userId = h.newUser();
+      await expect(h.order.CreateCartItem({ userId, goodsId: 999, nums: 1 })).rejects.toMatchObject(
+        failure(status.NOT_FOUND, '记录不存在'),
+      );
+      expect(await cart(userId)).toEqual({ total: 0, data: [] });
+    });
+
+    it('when 50 adds of 5 race against a stock of 100 then the row holds exactly 100 and every other add is refused as over stock', async () => {
+      const userId = h.newUser();
+      const goodsId = await h.newGoods(100);
+      const outcomes = await Promise.all(Array.from({ length: 50 }, () => outcome(h.order.CreateCartItem({ userId, goodsId, nums: 5 }))));
+      expect(outcomes.filter((o) => o === 'OK')).toHaveLength(20);
+      expect(outcomes.filter((o) => o !== 'OK')).toEqual(Array(30).fill('RESOURCE_EXHAUSTED 库存不足 [CART_OVER_STOCK]'));
+      expect((await cart(userId)).data).toMatchObject([{ goodsId, nums: 100 }]);
+    });
+
+    it('when UpdateCartItem says keepChecked then checked stays as it is, whatever checked says', async () => {
+      const userId = h.newUser();
+      const goodsId = await h.newGoods(10);
+      await h.order.CreateCartItem({ userId, goodsId, nums: 1 });
+      await h.order.UpdateCartItem({ userId, goodsId, nums: 2, checked: false });
+      await h.order.UpdateCartItem({ userId, goodsId, nums: 3, checked: true, keepChecked: true });
+      expect((await cart(userId)).data).toMatchObject([{ goodsId, nums: 3, checked: false }]);
+    });
+
+    it('when any cart RPC answers then its metadata says which cart rules the srv keeps itself', async () => {
+      const userId = h.newUser();
+      const goodsId = await h.newGoods(10);
+      const rules: string[] = [];
+      const call = { onResponseMetadata: (md: grpc.Metadata) => void rules.push(String(md.get(CART_RULES_KEY)[0])) };
+      await h.order.CreateCartItem({ userId, goodsId, nums: 1 }, call);
+      await h.order.CartItemList({ id: userId }, call);
+      await h.order.UpdateCartItem({ userId, goodsId, nums: 2, checked: true }, call);
+      await h.order.DeleteCartItem({ userId, goodsId }, call);
+      expect(rules).toEqual(Array(4).fill('stock-cap keep-checked'));
     });
 
     it.each([
@@ -463,9 +514,10 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
     it('when one checked goods is out of stock then RESOURCE_EXHAUSTED "库存不足", no stock moves, no order is written and the cart stays for a later checkout', async () => {
       const userId = h.newUser();
       const plenty = await h.newGoods(10);
-      const scarce = await h.newGoods(4);
+      const scarce = await h.newGoods(5);
       await h.order.CreateCartItem({ userId, goodsId: plenty, nums: 2 });
       await h.order.CreateCartItem({ userId, goodsId: scarce, nums: 5 });
+      await h.inv.SetInv({ goodsId: scarce, num: 4 }); // sold elsewhere meanwhile
       const before = await cart(userId);
 
       await expect(h.order.CreateOrder({ userId, ...FORM })).rejects.toMatchObject(failure(status.RESOURCE_EXHAUSTED, '库存不足'));
@@ -486,7 +538,12 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       const userId = h.newUser();
       const goodsId = await h.newGoods(10);
       await h.order.CreateCartItem({ userId, goodsId, nums: 1 });
-      await h.order.CreateCartItem({ userId, goodsId: 999, nums: 1 });
+      // A goods the catalogue dropped after it went into the cart.
+      await h.sql(
+        'order',
+        'INSERT INTO shopping_cart (user_id, goods_id, nums, checked, created_at, updated_at) VALUES (?, 999, 1, 1, 0, 0)',
+        [userId],
+      );
       const before = await cart(userId);
       await expect(h.order.CreateOrder({ userId, ...FORM })).rejects.toMatchObject(failure(status.NOT_FOUND, '商品不存在: 999'));
       expect(await h.stockOf(goodsId)).toBe(10);

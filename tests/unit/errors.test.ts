@@ -149,6 +149,11 @@ describe('fromSrvError: error-reason wins over the message text', () => {
       { status: 503, code: 'UNAVAILABLE', msg: '商品服务不可用' },
     ],
     [
+      'CART_OVER_STOCK: the cart would hold more than the stock, the request is at fault',
+      toShape(reasoned('order', GrpcStatus.RESOURCE_EXHAUSTED, '库存不足', ErrorReason.CartOverStock)),
+      { status: 400, code: 'INVALID_ARGUMENT', msg: '库存不足' },
+    ],
+    [
       'a reason other than OUT_OF_STOCK on RESOURCE_EXHAUSTED, even with the words 库存不足',
       toShape(reasoned('order', GrpcStatus.RESOURCE_EXHAUSTED, '库存不足', 'QUOTA')),
       { status: 500, code: 'INTERNAL', msg: '内部错误' },

@@ -186,7 +186,20 @@ describe('the wire format of proto/', () => {
       );
       expect(order.CreateCartItem.requestSerialize(value).toString('hex')).toBe(bytes);
       expect(order.UpdateCartItem.requestSerialize(value).toString('hex')).toBe(bytes);
-      expect(order.CreateCartItem.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+      expect(order.CreateCartItem.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual({ ...value, keepChecked: false });
+    });
+
+    it('when a CartItemRequest says keepChecked then it is the added field 5, which an old srv skips', () => {
+      const value = { userId: 7, goodsId: 3, nums: 2, checked: false, keepChecked: true };
+      const bytes = hex(
+        '08 07', // 1 userId int32 = 7
+        '10 03', // 2 goodsId int32 = 3
+        '18 02', // 3 nums int32 = 2
+        '20 00', // 4 checked bool = false (protobufjs writes a field that is given)
+        '28 01', // 5 keepChecked bool = true (added)
+      );
+      expect(order.UpdateCartItem.requestSerialize(value).toString('hex')).toBe(bytes);
+      expect(order.UpdateCartItem.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
     });
 
     it('when a ShopCartInfoResponse is encoded then fields 1..5 are varints', () => {

@@ -6,6 +6,7 @@ export interface CartItemRequest {
   'goodsId'?: (number);
   'nums'?: (number);
   'checked'?: (boolean);
+  'keepChecked'?: (boolean);
 }
 
 export interface CartItemRequest__Output {
@@ -13,4 +14,5 @@ export interface CartItemRequest__Output {
   'goodsId': (number);
   'nums': (number);
   'checked': (boolean);
+  'keepChecked': (boolean);
 }

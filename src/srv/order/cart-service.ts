@@ -1,25 +1,43 @@
-// The cart RPCs, as the course's srv answers them: one row per (user, goods), merged on add.
+// The cart RPCs: one row per (user, goods), merged on add, as the course's srv keeps it, plus the rules
+// the course's srv leaves to its gateway, enforced here where they can be atomic: the goods must exist,
+// and a row never holds more than the goods' stock, however many adds race (compare-and-set on the row).
 import * as grpc from '@grpc/grpc-js';
 import type { Selectable, Transaction } from 'kysely';
+import { SrvCallError } from '../../../global/srv-conn';
+import { CART_RULES, CART_RULES_KEY, ErrorReason } from '../../../global/wire';
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import { inTransaction, isUniqueViolation } from '../database';
-import { type AsyncHandlers, RpcError } from '../grpc-server';
+import { type AsyncHandlers, type RpcContext, RpcError } from '../grpc-server';
 import { invalid, requirePositive } from './checks';
-import type { OrderSrvContext } from './context';
+import { downstream, type OrderSrvContext } from './context';
 import { toCartItem } from './mappers';
 import type { OrderSchema, ShoppingCartTable } from './schema';
 
 const CART_NOT_FOUND = '购物车记录不存在';
-/** Quantities are int32 on the wire. */
-const MAX_NUMS = 2 ** 31 - 1;
+
+const overStock = () => new RpcError(grpc.status.RESOURCE_EXHAUSTED, '库存不足', ErrorReason.CartOverStock);
 
 type CartRpcs = 'CartItemList' | 'CreateCartItem' | 'UpdateCartItem' | 'DeleteCartItem';
 
 export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefinition>, CartRpcs> {
   const { db, now } = ctx;
 
-  /** Adds to the user's row of this goods, or creates it (checked). Unique (user, goods) settles races. */
-  function mergeIntoCart(userId: number, goodsId: number, nums: number): Promise<Selectable<ShoppingCartTable>> {
+  /** The goods' stock now; a goods without a stock record has none to put in a cart. */
+  async function stockOf(goodsId: number, rpc: RpcContext): Promise<number> {
+    try {
+      return (await ctx.inventory.InvDetail({ goodsId }, downstream(ctx, rpc))).num;
+    } catch (err) {
+      if (err instanceof SrvCallError && err.code === grpc.status.NOT_FOUND) return 0;
+      throw err;
+    }
+  }
+
+  /**
+   * Adds to the user's row of this goods, or creates it (checked), never past `stock`: the add is a
+   * compare-and-set on the row's quantity. Unique (user, goods) settles two first adds racing.
+   */
+  function mergeIntoCart(userId: number, goodsId: number, nums: number, stock: number): Promise<Selectable<ShoppingCartTable>> {
+    if (nums > stock) throw overStock();
     const merge = async (tx: Transaction<OrderSchema>) => {
       const ts = now();
       const updated = await tx
@@ -27,7 +45,7 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
         .set((eb) => ({ nums: eb('nums', '+', nums), updated_at: ts }))
         .where('user_id', '=', userId)
         .where('goods_id', '=', goodsId)
-        .where('nums', '<=', MAX_NUMS - nums)
+        .where('nums', '<=', stock - nums)
         .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) {
         const row = await tx
@@ -36,7 +54,7 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
           .where('user_id', '=', userId)
           .where('goods_id', '=', goodsId)
           .executeTakeFirst();
-        if (row) throw new RpcError(grpc.status.OUT_OF_RANGE, 'nums 超出上限');
+        if (row) throw overStock();
         await tx
           .insertInto('shopping_cart')
           .values({ user_id: userId, goods_id: goodsId, nums, checked: 1, created_at: ts, updated_at: ts })
@@ -53,36 +71,53 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
     return inTransaction(db, merge, isUniqueViolation);
   }
 
+  /** Every cart answer says which rules this srv keeps, so the gateway need not check them again. */
+  const withRules = (rpc: RpcContext) => rpc.setResponseMetadata(CART_RULES_KEY, CART_RULES);
+
   return {
-    async CartItemList(request) {
+    async CartItemList(request, rpc) {
       requirePositive(request.id, 'userId');
       const rows = await db.selectFrom('shopping_cart').selectAll().where('user_id', '=', request.id).orderBy('id').execute();
+      withRules(rpc);
       return { total: rows.length, data: rows.map(toCartItem) };
     },
 
-    async CreateCartItem(request) {
+    async CreateCartItem(request, rpc) {
       requirePositive(request.userId, 'userId');
       requirePositive(request.goodsId, 'goodsId');
       requirePositive(request.nums, 'nums');
-      return toCartItem(await mergeIntoCart(request.userId, request.goodsId, request.nums));
+      // The goods must exist (NOT_FOUND "记录不存在" from the goods srv); its stock caps the row.
+      const [, stock] = await Promise.all([
+        ctx.goods.GetGoodsDetail({ id: request.goodsId }, downstream(ctx, rpc)),
+        stockOf(request.goodsId, rpc),
+      ]);
+      const row = await mergeIntoCart(request.userId, request.goodsId, request.nums, stock);
+      withRules(rpc);
+      return toCartItem(row);
     },
 
-    async UpdateCartItem(request) {
+    async UpdateCartItem(request, rpc) {
       requirePositive(request.userId, 'userId');
       requirePositive(request.goodsId, 'goodsId');
       if (!Number.isInteger(request.nums) || request.nums < 0) throw invalid('nums 必须是正整数');
-      // As the course srv: nums 0 means "leave the quantity", checked is always written.
+      // As the course srv: nums 0 means "leave the quantity". checked is written unless keepChecked says not to.
+      if (request.nums > 0 && request.nums > (await stockOf(request.goodsId, rpc))) throw overStock();
       const result = await db
         .updateTable('shopping_cart')
-        .set({ ...(request.nums > 0 ? { nums: request.nums } : {}), checked: request.checked ? 1 : 0, updated_at: now() })
+        .set({
+          ...(request.nums > 0 ? { nums: request.nums } : {}),
+          ...(request.keepChecked ? {} : { checked: request.checked ? 1 : 0 }),
+          updated_at: now(),
+        })
         .where('user_id', '=', request.userId)
         .where('goods_id', '=', request.goodsId)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, CART_NOT_FOUND);
+      withRules(rpc);
       return {};
     },
 
-    async DeleteCartItem(request) {
+    async DeleteCartItem(request, rpc) {
       requirePositive(request.userId, 'userId');
       requirePositive(request.goodsId, 'goodsId');
       const result = await db
@@ -91,6 +126,7 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
         .where('goods_id', '=', request.goodsId)
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, CART_NOT_FOUND);
+      withRules(rpc);
       return {};
     },
   };
