@@ -2,18 +2,24 @@
 // the reservation of the user's checked cart rows before any stock is sold, so a crash at any later
 // step leaves a record of what may have to be given back.
 //
-//   claim ─► open ─┬─► consumed: deleted in the order's own transaction (it became the order)
-//                  ├─► ended:    deleted by its request, after giving back what it may have sold
+//   claim ─► open ─┬─► consumed:   deleted in the order's own transaction (it became the order)
+//                  ├─► ended:      deleted by its request, after giving back what it may have sold
+//                  ├─► superseded: no request works on it any more (its request failed before it could
+//                  │               give the stock back, or died): its cart rows and key are released at
+//                  │               once for the user's next checkout, and it is left to the relay
 //                  └─► recovering (final): taken over by the relay, which gives the stock back, then ends it
 //
-// The order's transaction consumes only `open` attempts, so once the relay marks one `recovering` that
-// order can never be committed; stock given back for it cannot belong to an order.
+// The order's transaction consumes only `open` attempts, so once an attempt is superseded or marked
+// `recovering` its order can never be committed; stock given back for it cannot belong to an order.
+// An attempt is stale once its request's deadline (work_until) has passed; the user's next checkout
+// supersedes a stale one, so a failed checkout never locks the cart until the relay comes round.
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Transaction } from 'kysely';
 import { inTransaction, isUniqueViolation } from '../database';
 import { RpcError } from '../grpc-server';
 import { type OrderSrvContext, ownCall } from './context';
 import { leaseFree } from './leases';
+import { orderSnNode } from './order-sn';
 import type { OrderAttemptTable, OrderSchema } from './schema';
 
 export const NOTHING_CHECKED = '没有选中结算的商品';
@@ -25,16 +31,60 @@ export interface AttemptClaim {
   key: string | undefined;
   /** What the request asked for, to tell a replay from a reuse of the key. */
   requestHash: string;
+  /** Business time until which its request may still work on it (the request's deadline). */
+  workUntil: number;
+}
+
+type Tx = Transaction<OrderSchema>;
+
+/**
+ * Makes open attempts unable to commit and leaves them to the relay: state `recovering`, due now,
+ * their key freed for a new attempt, their cart rows released. Only attempts still open are touched
+ * (compare-and-set), so one that became an order meanwhile is left alone. Answers those superseded.
+ */
+async function supersede(tx: Tx, orderSns: readonly string[], now: number): Promise<string[]> {
+  const superseded: string[] = [];
+  for (const orderSn of orderSns) {
+    const moved = await tx
+      .updateTable('order_attempt')
+      .set({ state: 'recovering', idempotency_key: null, recover_at: now, lease_until: null })
+      .where('order_sn', '=', orderSn)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 1) superseded.push(orderSn);
+  }
+  if (superseded.length > 0)
+    await tx.updateTable('shopping_cart').set({ attempt_sn: null }).where('attempt_sn', 'in', superseded).execute();
+  return superseded;
+}
+
+/** The user's open attempts whose requests' deadlines have passed: nobody is working on them. */
+async function supersedeStale(tx: Tx, userId: number, now: number): Promise<string[]> {
+  const stale = await tx
+    .selectFrom('order_attempt')
+    .select('order_sn')
+    .where('user_id', '=', userId)
+    .where('state', '=', 'open')
+    .where('work_until', '<', now)
+    .execute();
+  return supersede(
+    tx,
+    stale.map((a) => a.order_sn),
+    now,
+  );
 }
 
 /**
  * Writes the open attempt and reserves the user's checked, unreserved cart rows for it, in one
- * transaction. False when another attempt holds the same key; NOT_FOUND when nothing is checked.
+ * transaction, first superseding the user's stale attempts (their rows and keys come free). False when
+ * a live attempt holds the same key; NOT_FOUND when nothing is checked.
  */
 export async function claimAttempt(ctx: OrderSrvContext, claim: AttemptClaim): Promise<boolean> {
   try {
     await inTransaction(ctx.db, async (tx) => {
       const now = ctx.now();
+      const superseded = await supersedeStale(tx, claim.userId, now);
+      if (superseded.length > 0) ctx.logger.info({ superseded, by: claim.orderSn }, 'stale order attempts superseded by a new checkout');
       await tx
         .insertInto('order_attempt')
         .values({
@@ -43,6 +93,7 @@ export async function claimAttempt(ctx: OrderSrvContext, claim: AttemptClaim): P
           idempotency_key: claim.key ?? null,
           request_hash: claim.requestHash,
           state: 'open',
+          work_until: claim.workUntil,
           recover_at: now + ctx.attemptRecoverMs,
           lease_until: null,
           created_at: now,
@@ -118,18 +169,48 @@ async function endAttempt(db: Kysely<OrderSchema>, orderSn: string, state: Order
 
 /**
  * Its request ends an attempt that will not become an order. While the attempt row exists no order
- * was committed for it (the two change together), so giving stock back first is safe; if this fails
- * or crashes half-way, the row stays and the relay finishes the job.
+ * was committed for it (the two change together), so giving stock back first is safe. If the stock
+ * cannot be given back now (inventory down or slow), the attempt is superseded: the cart and the key
+ * are free at once and the relay gives the stock back later. If even that fails (the store is away),
+ * the attempt stays open until its deadline makes it stale.
  */
 export async function abandonAttempt(ctx: OrderSrvContext, orderSn: string, stockMayHaveMoved: boolean, requestId?: string): Promise<void> {
   try {
     const attempt = await ctx.db.selectFrom('order_attempt').select('state').where('order_sn', '=', orderSn).executeTakeFirst();
-    if (attempt?.state !== 'open') return; // committed, or the relay has it
-    if (stockMayHaveMoved) await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx, requestId));
+    if (attempt?.state !== 'open') return; // committed, superseded, or the relay has it
+    if (stockMayHaveMoved) {
+      try {
+        await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx, requestId));
+      } catch (err) {
+        await inTransaction(ctx.db, (tx) => supersede(tx, [orderSn], ctx.now()));
+        ctx.logger.warn(
+          { err, orderSn, requestId },
+          'could not give the stock back now; the attempt is left to the relay and the cart is free',
+        );
+        return;
+      }
+    }
     await endAttempt(ctx.db, orderSn, 'open');
   } catch (err) {
-    ctx.logger.warn({ err, orderSn, requestId }, 'could not end the order attempt now; the relay will give its stock back');
+    ctx.logger.warn(
+      { err, orderSn, requestId },
+      'could not end the order attempt now; it is superseded once stale, and the relay gives its stock back',
+    );
   }
+}
+
+/**
+ * At start: the open attempts of this instance's previous life, which died with it, are superseded
+ * at once rather than when their deadlines pass. An instance is known by the node part of its order
+ * numbers (ORDER_SN_NODE); without one, the srv runs alone by configuration and every open attempt is
+ * its own.
+ */
+export async function supersedeOrphans(db: Kysely<OrderSchema>, now: number, node: number | undefined): Promise<string[]> {
+  return inTransaction(db, async (tx) => {
+    const open = await tx.selectFrom('order_attempt').select('order_sn').where('state', '=', 'open').execute();
+    const mine = open.map((a) => a.order_sn).filter((sn) => node === undefined || orderSnNode(sn) === node);
+    return supersede(tx, mine, now);
+  });
 }
 
 export interface RecoveryPass {

@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Selectable } from 'kysely';
 import { ErrorReason } from '../../../global/wire';
 import { type RpcContext, RpcError } from '../grpc-server';
-import { attemptHoldingKey } from './attempts';
+import { attemptHoldingKey, NOTHING_CHECKED } from './attempts';
 import type { OrderSrvContext } from './context';
 import { KEY_HELD, type OrderForm, placeOrder } from './place-order';
 import type { OrderInfoTable } from './schema';
@@ -24,6 +24,8 @@ export function requestHash(form: OrderForm): string {
     .update(JSON.stringify([form.address, form.name, form.mobile, form.post]))
     .digest('hex');
 }
+
+const isNothingChecked = (err: unknown) => err instanceof RpcError && err.code === grpc.status.NOT_FOUND && err.details === NOTHING_CHECKED;
 
 const keyReused = () => new RpcError(grpc.status.FAILED_PRECONDITION, '该幂等键已用于内容不同的请求', ErrorReason.IdempotencyKeyReused);
 
@@ -52,7 +54,17 @@ export async function placeOrderOnce(
       if (earlier && earlier.request_hash !== request.requestHash) throw keyReused();
       if (earlier) return { order: earlier, replayed: true };
     }
-    const placed = await placeOrder(ctx, form, request, rpc);
+    let placed: Awaited<ReturnType<typeof placeOrder>>;
+    try {
+      placed = await placeOrder(ctx, form, request, rpc);
+    } catch (err) {
+      // A twin committed between our look for its order and our claim: its attempt (and the key with
+      // it) was gone, and so were the cart rows it bought. That is a replay, not an empty cart.
+      const twinOrder = key !== undefined && isNothingChecked(err) ? await orderWithKey(ctx, form.userId, key) : undefined;
+      if (twinOrder?.request_hash === request.requestHash) return { order: twinOrder, replayed: true };
+      if (twinOrder) throw keyReused();
+      throw err;
+    }
     if (placed !== KEY_HELD) return { order: placed, replayed: false };
 
     // Only a keyed claim can find its key held: a twin is in flight.

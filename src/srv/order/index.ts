@@ -15,6 +15,7 @@ import { createAlipayOpenApi } from '../../alipay/open-api';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
 import { type RunningSrv, startSrv } from '../running-srv';
+import { supersedeOrphans } from './attempts';
 import { cartService } from './cart-service';
 import type { OrderSrvContext } from './context';
 import { crashAt, noFaults } from './faults';
@@ -59,6 +60,7 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);
   const counters = { latePayments: 0 };
+  const now = options.now ?? Date.now;
   let relay: Relay | undefined;
 
   const srv = await startSrv({
@@ -68,6 +70,11 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
     logger,
     service: serviceDefinitions().order.service,
     migrations,
+    async prepare({ db }: Database<OrderSchema>) {
+      const orphans = await supersedeOrphans(db, now(), options.orderSnNode);
+      if (orphans.length > 0)
+        logger.warn({ orphans }, 'order attempts left open by a previous run superseded; the relay gives their stock back');
+    },
     handlers: ({ db }: Database<OrderSchema>) => {
       const ctx: OrderSrvContext = {
         db,
@@ -75,7 +82,7 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
         inventory: inventory.api,
         orderSn: createOrderSnGenerator(options.orderSnNode === undefined ? {} : { node: options.orderSnNode }),
         logger,
-        now: options.now ?? Date.now,
+        now,
         faults: config.ORDER_SRV_CRASH_AT ? crashAt(config.ORDER_SRV_CRASH_AT) : noFaults,
         deadlineMs: config.GRPC_DEADLINE_MS,
         orderTimeoutMs: config.ORDER_TIMEOUT_SECONDS * 1000,

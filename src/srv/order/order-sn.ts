@@ -39,3 +39,9 @@ export function createOrderSnGenerator(options: { node?: number; now?: () => num
     },
   };
 }
+
+/** The node part of an order number (see the layout above); undefined when it has none. */
+export function orderSnNode(orderSn: string): number | undefined {
+  const node = /^\d{17}(\d{3})\d{4}$/.exec(orderSn)?.[1];
+  return node === undefined ? undefined : Number(node);
+}

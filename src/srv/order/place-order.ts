@@ -12,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Selectable } from 'kysely';
 import { yuanToCents } from '../../../global/money';
 import { NEW_ORDER_STATUS } from '../../../global/order-status';
-import { SrvCallError } from '../../../global/srv-conn';
+import { type CallContext, SrvCallError } from '../../../global/srv-conn';
 import { inTransaction } from '../database';
 import { type RpcContext, RpcError } from '../grpc-server';
 import { abandonAttempt, claimAttempt, consumeAttempt, reservedCartRows } from './attempts';
@@ -21,6 +21,7 @@ import { enqueue } from './outbox';
 import type { OrderInfoTable } from './schema';
 
 const PAY_TYPE = 'alipay';
+const COMMIT_MARGIN_MS = 1000;
 
 /** What the buyer asked for. */
 export interface OrderForm {
@@ -60,13 +61,19 @@ export async function placeOrder(
   rpc: RpcContext,
 ): Promise<Selectable<OrderInfoTable> | typeof KEY_HELD> {
   const orderSn = ctx.orderSn.next();
-  if (!(await claimAttempt(ctx, { orderSn, userId: form.userId, ...request }))) return KEY_HELD;
+  // One deadline for all of it: the caller's, less a margin to answer in, capped by deadlineMs.
+  const call = downstream(ctx, rpc);
+  const leftMs = Math.max(0, (call.deadline?.getTime() ?? Date.now()) - Date.now());
+  // In business time, when this request will have stopped working on its attempt: its deadline, plus a
+  // moment for a commit after a Sell answered just in time. After that the attempt is stale.
+  const workUntil = ctx.now() + leftMs + COMMIT_MARGIN_MS;
+  if (!(await claimAttempt(ctx, { orderSn, userId: form.userId, workUntil, ...request }))) return KEY_HELD;
   ctx.faults('attempt-claimed');
   let sellSent = false;
   try {
-    const lines = await price(ctx, orderSn, rpc);
+    const lines = await price(ctx, orderSn, call);
     sellSent = true; // from the moment the Sell leaves, stock may have moved
-    await sell(ctx, orderSn, lines, rpc);
+    await sell(ctx, orderSn, lines, call);
     ctx.faults('stock-sold');
     const order = await commit(ctx, orderSn, form, request, lines);
     ctx.faults('order-committed');
@@ -80,10 +87,10 @@ export async function placeOrder(
   }
 }
 
-async function price(ctx: OrderSrvContext, orderSn: string, rpc: RpcContext): Promise<Line[]> {
+async function price(ctx: OrderSrvContext, orderSn: string, call: CallContext): Promise<Line[]> {
   const items = await reservedCartRows(ctx, orderSn);
   if (items.length === 0) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
-  const { data } = await ctx.goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, downstream(ctx, rpc));
+  const { data } = await ctx.goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, call);
   const goodsById = new Map(data.map((g) => [g.id, g]));
   return items.map((item) => {
     const goods = goodsById.get(item.goods_id);
@@ -93,8 +100,8 @@ async function price(ctx: OrderSrvContext, orderSn: string, rpc: RpcContext): Pr
   });
 }
 
-async function sell(ctx: OrderSrvContext, orderSn: string, lines: readonly Line[], rpc: RpcContext): Promise<void> {
-  await ctx.inventory.Sell({ orderSn, goodsInfo: lines.map((l) => ({ goodsId: l.goodsId, num: l.nums })) }, downstream(ctx, rpc));
+async function sell(ctx: OrderSrvContext, orderSn: string, lines: readonly Line[], call: CallContext): Promise<void> {
+  await ctx.inventory.Sell({ orderSn, goodsInfo: lines.map((l) => ({ goodsId: l.goodsId, num: l.nums })) }, call);
 }
 
 async function commit(

@@ -49,8 +49,8 @@ export interface OrderGoodsTable {
 /**
  * An order being created, written before stock is sold, together with the reservation of the user's
  * checked cart rows. The order's own transaction consumes it; if that never happens (a crash, a
- * failure), the relay gives the stock back by orderSn and releases the cart rows.
- * `open` → consumed (deleted with the order) or → `recovering` (never becomes an order).
+ * failure), it is superseded or recovered: the relay gives the stock back by orderSn.
+ * `open` → consumed (deleted with the order) or → `recovering` (never becomes an order). See attempts.ts.
  */
 export interface OrderAttemptTable {
   order_sn: string;
@@ -58,6 +58,8 @@ export interface OrderAttemptTable {
   idempotency_key: string | null;
   request_hash: string;
   state: 'open' | 'recovering';
+  /** Until when its request may still be working on it (its deadline); after that it is stale. */
+  work_until: number;
   /** From when the relay may take over a still-open attempt. */
   recover_at: number;
   lease_until: number | null;
@@ -200,6 +202,18 @@ export const migrations: Record<string, Migration> = {
       for (const table of ['late_payment', 'outbox', 'order_attempt', 'order_goods', 'order_info', 'shopping_cart']) {
         await db.schema.dropTable(table).execute();
       }
+    },
+  },
+  '0002_attempt_work_until': {
+    async up(db: Kysely<unknown>) {
+      // 0: an attempt from before this column, which no request is working on any more.
+      await db.schema
+        .alterTable('order_attempt')
+        .addColumn('work_until', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('order_attempt').dropColumn('work_until').execute();
     },
   },
 };
