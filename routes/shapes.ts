@@ -1,6 +1,7 @@
 // Typed mappers from the srvs' messages to the public JSON of CONTRACT §2. Money leaves here
 // rounded to cents; the cart carries both the course SPA's `good_*` and the correct `goods_*` names.
 import { roundYuan } from '../global/money';
+import { publicStatus } from '../global/order-status';
 import type { GoodsInfoResponse__Output } from '../proto/types/GoodsInfoResponse';
 import type { OrderInfoDetailResponse__Output } from '../proto/types/proto/OrderInfoDetailResponse';
 import type { OrderInfoResponse__Output } from '../proto/types/proto/OrderInfoResponse';
@@ -58,7 +59,7 @@ export interface OrderView {
 export function orderView(order: OrderInfoResponse__Output): OrderView {
   return {
     id: order.id,
-    status: order.status,
+    status: publicStatus(order.status),
     pay_type: order.payType,
     user: order.userId,
     post: order.post,

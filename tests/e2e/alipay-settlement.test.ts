@@ -269,19 +269,19 @@ describe('time_expire on the page-pay URL (shop stack)', () => {
 
     // Still payable, up to a millisecond before time_expire: the detail offers the same deadline.
     const early = await detailOf(w, o);
-    expect(early.status).toBe('WAIT_BUYER_PAY');
+    expect(early.status).toBe('paying');
     expect(timeExpireOf(early)).toBe(biz.time_expire);
     moveClockTo(w, payUntil - 1);
     const last = await detailOf(w, o);
-    expect(last.status).toBe('WAIT_BUYER_PAY');
+    expect(last.status).toBe('paying');
     expect(timeExpireOf(last)).toBe(biz.time_expire);
 
     // At time_expire the URL is gone, a minute before the close here: nothing is left to pay.
     moveClockTo(w, payUntil);
-    expect(await detailOf(w, o)).toMatchObject({ status: 'WAIT_BUYER_PAY', alipay_url: null });
+    expect(await detailOf(w, o)).toMatchObject({ status: 'paying', alipay_url: null });
     // A relay pass a millisecond before the close asks nobody and closes nothing.
     await passUntil(w, o.expireAt - 1);
-    expect(await detailOf(w, o)).toMatchObject({ status: 'WAIT_BUYER_PAY', alipay_url: null });
+    expect(await detailOf(w, o)).toMatchObject({ status: 'paying', alipay_url: null });
     expect(callsFor(w, o.orderSn)).toEqual([]);
     expect(await stockOf(w, 2)).toBe(stockBefore - 1);
 
@@ -329,7 +329,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
   it('when the trade was paid at Alipay but no notify came then at expiry the order is settled as paid with its trade number, and its stock is kept', async () => {
     const w = shop;
     const { order: o, trade } = paid;
-    expect(beforeExpiry.get(o.orderSn)).toEqual({ status: 'WAIT_BUYER_PAY', calls: [] });
+    expect(beforeExpiry.get(o.orderSn)).toEqual({ status: 'paying', calls: [] });
     const row = await orderRow(w, o.orderSn);
     expect(row).toMatchObject({ status: 'TRADE_SUCCESS', trade_no: trade.tradeNo, pay_time: Math.floor((trade.paidAt ?? 0) / 1000) });
     expect(row.updated_at).toBe(o.expireAt); // settled by the timeout's query, not before
@@ -347,7 +347,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
   it('when the trade exists at Alipay but is unpaid then it is closed at Alipay first, then here, and the stock comes back', async () => {
     const w = shop;
     const o = waiting.order;
-    expect(beforeExpiry.get(o.orderSn)).toEqual({ status: 'WAIT_BUYER_PAY', calls: [] });
+    expect(beforeExpiry.get(o.orderSn)).toEqual({ status: 'paying', calls: [] });
     expect(await orderRow(w, o.orderSn)).toMatchObject({ status: 'TRADE_CLOSED', updated_at: o.expireAt });
     expect(await detailOf(w, o)).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
     expect(callsFor(w, o.orderSn)).toEqual([
@@ -362,7 +362,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
   it('when Alipay knows no such trade then it is closed here without a close call, and the stock comes back', async () => {
     const w = shop;
     const o = unknown.order;
-    expect(beforeExpiry.get(o.orderSn)).toEqual({ status: 'WAIT_BUYER_PAY', calls: [] });
+    expect(beforeExpiry.get(o.orderSn)).toEqual({ status: 'paying', calls: [] });
     expect(await orderRow(w, o.orderSn)).toMatchObject({ status: 'TRADE_CLOSED', updated_at: o.expireAt });
     expect(callsFor(w, o.orderSn)).toEqual([{ method: 'alipay.trade.query', code: '40004' }]);
     expect(w.standIn.trades.has(o.orderSn)).toBe(false);
@@ -393,7 +393,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
       { method: 'alipay.trade.close', code: '40004' }, // ACQ.TRADE_STATUS_ERROR: paid meanwhile
     ]);
     // Not closed: still unpaid here, and the timeout asks again after a backoff, with the reason.
-    expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY');
+    expect((await orderRow(w, o.orderSn)).status).toBe('paying');
     const [retry] = await outboxOf(w, o.orderSn);
     expect(retry).toMatchObject({
       topic: 'order.close',
@@ -439,7 +439,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
     // The first failure: still unpaid, the close rescheduled 0.5 s (±20 %) later, with the reason.
     await passUntil(w, o.expireAt);
     expect(callsFor(w, o.orderSn)).toEqual([{ method: 'alipay.trade.query', code: undefined }]);
-    expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY');
+    expect((await orderRow(w, o.orderSn)).status).toBe('paying');
     const [first] = await outboxOf(w, o.orderSn);
     expect(first).toMatchObject({
       topic: 'order.close',
@@ -459,7 +459,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
       { method: 'alipay.trade.query', code: undefined },
       { method: 'alipay.trade.query', code: undefined },
     ]);
-    expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY');
+    expect((await orderRow(w, o.orderSn)).status).toBe('paying');
     const [second] = await outboxOf(w, o.orderSn);
     expect(second).toMatchObject({
       topic: 'order.close',
@@ -501,7 +501,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
     expect(callsFor(w, o.orderSn)).toEqual([{ method: 'alipay.trade.query', code: '10000' }]); // answered, signature corrupted
     const [first] = await outboxOf(w, o.orderSn);
     expect(first).toMatchObject({ attempts: 1, lease_until: null, last_error: expect.stringMatching(/does not verify/) });
-    expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY');
+    expect((await orderRow(w, o.orderSn)).status).toBe('paying');
 
     // Once the backoff is over: asked again, then the close fails: nothing is closed at Alipay or here.
     await passUntil(w, first?.available_at ?? 0);
@@ -519,7 +519,7 @@ describe('asking Alipay before the timeout closes an order (shop stack)', () => 
     expect((second?.available_at ?? 0) - (first?.available_at ?? 0)).toBeGreaterThanOrEqual(SECOND_BACKOFF.min);
     expect((second?.available_at ?? 0) - (first?.available_at ?? 0)).toBeLessThanOrEqual(SECOND_BACKOFF.max);
     expect(w.standIn.trades.get(o.orderSn)?.status).toBe('WAIT_BUYER_PAY');
-    expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY');
+    expect((await orderRow(w, o.orderSn)).status).toBe('paying');
     expect(await stockOf(w, 7)).toBe(stockBefore - 2);
 
     // The third try closes it at Alipay, then here, and gives the stock back in the same pass.
@@ -906,7 +906,7 @@ describe('POST /o/v1/admin/reconcile (manual stack)', () => {
     });
     expect(await detailOf(w, paidNoNotify)).toMatchObject({ status: 'TRADE_SUCCESS', alipay_url: null });
     // Alipay could not be asked about the first: expired or not, it is not closed without Alipay's answer.
-    for (const o of [expiredFailing, waiting, unknown]) expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY');
+    for (const o of [expiredFailing, waiting, unknown]) expect((await orderRow(w, o.orderSn)).status).toBe('paying');
     for (const o of [expiredWaiting, expiredUnknown]) expect((await orderRow(w, o.orderSn)).status).toBe('TRADE_CLOSED');
     expect((await orderRow(w, alreadyPaid.orderSn)).status).toBe('TRADE_SUCCESS');
     expect(w.standIn.trades.get(waiting.orderSn)?.status).toBe('WAIT_BUYER_PAY'); // not expired: left open at Alipay too
@@ -979,7 +979,7 @@ describe('GET /o/v1/pay/alipay/return', () => {
     const before = await getReturn(w, query);
     expect(before.status).toBe(302);
     expect(before.headers.location).toBe(`${DEFAULT_RESULT_URL}?order_sn=${o.orderSn}&paid=false`);
-    expect((await orderRow(w, o.orderSn)).status).toBe('WAIT_BUYER_PAY'); // the return alone proves nothing
+    expect((await orderRow(w, o.orderSn)).status).toBe('paying'); // the return alone proves nothing
 
     expect((await postNotify(w, paidNotify(o, trade))).text).toBe('success');
     const after = await getReturn(w, query);

@@ -140,7 +140,7 @@ describe('the unpaid-order timeout', () => {
     expect(await stockOf(7)).toBe(16);
 
     await stack.passTime(ORDER_TIMEOUT_MS - 1000);
-    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'paying' });
     expect(await stockOf(7)).toBe(16);
 
     await stack.passTime(1000);

@@ -143,7 +143,7 @@ describe('two order srvs and two inventory srvs on one MariaDB database behind o
     expect(created).toHaveLength(STOCK);
     expect(new Set(created.map((o) => o.user_id)).size).toBe(STOCK);
     expect(new Set(created.map((o) => o.order_sn)).size).toBe(STOCK);
-    expect(created.map((o) => o.status)).toEqual(Array(STOCK).fill('WAIT_BUYER_PAY'));
+    expect(created.map((o) => o.status)).toEqual(Array(STOCK).fill('paying'));
     expect(await stockOf()).toBe(0);
     expect(lowest).toBeGreaterThanOrEqual(0);
 

@@ -60,7 +60,7 @@ describe('POST /o/v1/orders', () => {
     expect(detail.status).toBe(200);
     expect(detail.body).toEqual({
       id: res.body.id,
-      status: 'WAIT_BUYER_PAY',
+      status: 'paying',
       pay_type: 'alipay',
       user: userId,
       post: address.post,
@@ -200,6 +200,22 @@ describe('GET /o/v1/orders', () => {
   it('when the user has no orders then total 0 and an empty data array', async () => {
     expect((await as(token).get('/o/v1/orders')).body).toEqual({ total: 0, data: [] });
   });
+});
+
+describe('the status every answer shows', () => {
+  it.each(['paying', 'WAIT_BUYER_PAY', ''])(
+    'when the srv stored an unpaid order as %j then the list and the detail read paying, with an alipay_url, and it can be cancelled',
+    async (stored) => {
+      await addToCart(token, 6, 1);
+      const { body } = await as(token).post('/o/v1/orders').send(address).expect(200);
+      await stack.query('order', 'UPDATE order_info SET status = ? WHERE id = ?', [stored, body.id]);
+      expect((await as(token).get('/o/v1/orders')).body.data).toMatchObject([{ id: body.id, status: 'paying' }]);
+      const detail = (await as(token).get(`/o/v1/orders/${body.id}`)).body;
+      expect(detail).toMatchObject({ status: 'paying', alipay_url: expect.stringContaining('alipay.trade.page.pay') });
+      await as(token).delete(`/o/v1/orders/${body.id}`).expect(200);
+      expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
+    },
+  );
 });
 
 describe('who sees which order', () => {

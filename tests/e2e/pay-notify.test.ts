@@ -87,7 +87,7 @@ describe('POST /o/v1/pay/alipay/notify', () => {
       .toString();
     const res = await post(signNotify(notifyFields(order.orderSn, order.total), forgedKey));
     expect(res.text).not.toBe('success');
-    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'paying' });
   });
 
   it('when a field is changed after signing or the sign is missing then it answers fail and nothing changes', async () => {
@@ -96,14 +96,14 @@ describe('POST /o/v1/pay/alipay/notify', () => {
     expect((await post({ ...signed, total_amount: '0.01' })).text).not.toBe('success');
     const { sign: _sign, ...unsigned } = signed;
     expect((await post(unsigned)).text).not.toBe('success');
-    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'paying' });
   });
 
   it('when the trade is only created (WAIT_BUYER_PAY) then it answers success and records nothing', async () => {
     const order = await unpaidOrder();
     const res = await post(signNotify(notifyFields(order.orderSn, order.total, 'WAIT_BUYER_PAY'), testKeys().alipay.privateKey));
     expect(res.text).toBe('success');
-    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'paying' });
   });
 
   it('when the order number is unknown then it answers fail', async () => {
@@ -124,7 +124,7 @@ describe('POST /o/v1/pay/alipay/notify', () => {
     if (change.total_amount === 'X') fields.total_amount = `${order.total}1`;
     const res = await post(signNotify(fields, testKeys().alipay.privateKey));
     expect(res.text).toBe('fail');
-    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'WAIT_BUYER_PAY' });
+    expect(await statusOf(order.token, order.id)).toMatchObject({ status: 'paying' });
   });
 
   it('when the amount is written with one decimal but equals the total then it is paid', async () => {

@@ -406,7 +406,7 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
         userId,
         orderSn: row.order_sn,
         payType: 'alipay',
-        status: 'WAIT_BUYER_PAY',
+        status: 'paying',
         post: FORM.post,
         total: wireYuan(totalCents),
         address: FORM.address,
@@ -416,7 +416,7 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
         expireAt: Math.floor(row.expire_at / 1000),
       });
       expect(created.orderSn).toMatch(/^\d{24}$/);
-      expect(row).toMatchObject({ user_id: userId, status: 'WAIT_BUYER_PAY', total_cents: totalCents, trade_no: null, pay_time: null });
+      expect(row).toMatchObject({ user_id: userId, status: 'paying', total_cents: totalCents, trade_no: null, pay_time: null });
       expect(row.expire_at - row.created_at).toBe(ORDER_TIMEOUT_MS);
 
       const snapshot = await h.sql<{ goods_id: number; goods_name: string; goods_image: string; goods_price_cents: number; nums: number }>(
@@ -660,9 +660,9 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       const goodsId = await h.newGoods(100);
       const created = await h.placeOrder(userId, [[goodsId, 2]]);
       const orderSn = created.orderSn;
-      if (from === 'paying') await h.sql('order', 'UPDATE order_info SET status = ? WHERE order_sn = ?', ['paying', orderSn]);
-      else if (from !== 'WAIT_BUYER_PAY')
-        await h.order.UpdateOrderStatus({ orderSn, status: from, ...(from === 'TRADE_CLOSED' ? {} : FIRST_PAY) });
+      // New orders are `paying`; WAIT_BUYER_PAY (Alipay's word for unpaid) is set as an older srv might have.
+      if (from === 'WAIT_BUYER_PAY') await h.sql('order', 'UPDATE order_info SET status = ? WHERE order_sn = ?', [from, orderSn]);
+      else if (from !== 'paying') await h.order.UpdateOrderStatus({ orderSn, status: from, ...(from === 'TRADE_CLOSED' ? {} : FIRST_PAY) });
       expect(await h.statusOf(orderSn)).toBe(from);
       return { userId, goodsId, orderSn, totalCents: priceCents(goodsId) * 2 };
     }
@@ -692,7 +692,7 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       late?: boolean;
     }
 
-    // Every from/to pair. Unpaid is WAIT_BUYER_PAY or the course's `paying`; statuses only move forward:
+    // Every from/to pair. Unpaid is `paying` (new orders) or WAIT_BUYER_PAY; statuses only move forward:
     // unpaid → TRADE_SUCCESS → TRADE_FINISHED, unpaid → TRADE_CLOSED. WAIT_BUYER_PAY is never a target.
     const table: [from: string, to: string, expected: Expected][] = [
       ['WAIT_BUYER_PAY', 'TRADE_SUCCESS', { answer: 'OK', paymentOutcome: 'paid', status: 'TRADE_SUCCESS', stock: 'sold' }],
@@ -1005,8 +1005,8 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       expect(await Promise.all(all.map((o) => h.statusOf(o.orderSn)))).toEqual([
         'TRADE_CLOSED',
         'TRADE_CLOSED',
-        'WAIT_BUYER_PAY',
-        'WAIT_BUYER_PAY',
+        'paying',
+        'paying',
         'TRADE_SUCCESS',
       ]);
       expect(await Promise.all(all.map((o) => h.stockOf(o.goodsId)))).toEqual([100, 100, 98, 98, 98]);
@@ -1034,7 +1034,7 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
         unchanged: 0,
         failed: 0,
       });
-      expect(await h.statusOf(orderSn)).toBe('WAIT_BUYER_PAY');
+      expect(await h.statusOf(orderSn)).toBe('paying');
       expect(await h.stockOf(goodsId)).toBe(99);
     });
 
