@@ -21,7 +21,7 @@ import { notifyFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/al
 import { type StandInAlipay, type StandInTrade, startStandInAlipay } from '../helpers/alipay-server';
 import { createTestClock } from '../helpers/clock';
 import { api, verifyPagePayUrl } from '../helpers/http';
-import { type Stack, startStack, TEST_APP_ID, testKeys } from '../helpers/stack';
+import { type Stack, startStack, TEST_APP_ID, testKeys, unitsHeld } from '../helpers/stack';
 
 /** ORDER_TIMEOUT_SECONDS's default, the seed's 30 minutes. */
 const ORDER_TIMEOUT_MS = 30 * 60_000;
@@ -203,16 +203,7 @@ async function expectRelayIdle(w: World): Promise<void> {
 
 const stockOf = async (w: World, goodsId: number) => (await w.stack.srv.inventory.InvDetail({ goodsId })).num;
 
-/** Units of goodsId held by unpaid and paid orders (a closed order gave its units back). */
-async function unitsHeld(w: World, goodsId: number): Promise<number> {
-  const rows = await w.stack.query<{ units: number | string | null }>(
-    'order',
-    `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
-     WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
-    [goodsId],
-  );
-  return Number(rows[0]?.units ?? 0);
-}
+const held = (w: World, goodsId: number) => unitsHeld(w.stack.storage, goodsId);
 
 /** What the stand-in Alipay was asked about this order, in order: method and the code it answered (none for HTTP 500). */
 function callsFor(w: World, orderSn: string): { method: string; code: string | undefined }[] {
@@ -819,7 +810,7 @@ describe('a payment racing the timeout (shop stack)', () => {
     const kept = (await Promise.all(orders.map((o) => orderRow(w, o.orderSn)))).filter((r) => r.status === 'TRADE_SUCCESS').length;
     expect(kept).toBeGreaterThanOrEqual(pays('before').length);
     expect(await stockOf(w, GOODS)).toBe(INITIAL - kept);
-    expect(INITIAL).toBe((await stockOf(w, GOODS)) + (await unitsHeld(w, GOODS)));
+    expect(INITIAL).toBe((await stockOf(w, GOODS)) + (await held(w, GOODS)));
   });
 });
 

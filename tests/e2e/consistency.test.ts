@@ -7,7 +7,7 @@ import { silentLogger } from '../../global/logger';
 import { PAYMENT_OUTCOME_KEY } from '../../global/wire';
 import { startInventorySrv } from '../../src/srv/inventory';
 import { api } from '../helpers/http';
-import { type Stack, startStack } from '../helpers/stack';
+import { type Stack, startStack, unitsHeld } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
 /** ORDER_TIMEOUT_SECONDS's default, the seed's 30 minutes. */
@@ -35,16 +35,7 @@ async function userWithCart(goods: number, nums: number) {
   return { userId, token };
 }
 
-/** Units of goodsId held by unpaid and paid orders (closed ones gave theirs back). */
-async function unitsHeld(goodsId: number): Promise<number> {
-  const rows = await stack.query<{ units: number | string | null }>(
-    'order',
-    `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
-     WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
-    [goodsId],
-  );
-  return Number(rows[0]?.units ?? 0);
-}
+const held = (goodsId: number) => unitsHeld(stack.storage, goodsId);
 
 describe('Idempotency-Key on POST /o/v1/orders', () => {
   it('when the same key and body come again then the same order is replayed with Idempotent-Replayed and stock moves once', async () => {
@@ -216,7 +207,7 @@ describe('the unpaid-order timeout', () => {
     }
     const paidCount = outcomes.filter((x) => x.paid === 'paid').length;
     expect(await stockOf(9)).toBe(100 - paidCount);
-    expect((await stockOf(9)) + (await unitsHeld(9))).toBe(100);
+    expect((await stockOf(9)) + (await held(9))).toBe(100);
     const sns = orders.map((o) => o.order_sn);
     expect(await stack.query('order', `SELECT * FROM outbox WHERE order_sn IN (${sns.map(() => '?').join(',')})`, sns)).toEqual([]);
   });

@@ -13,7 +13,7 @@ import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
 import { ensureBuilt, freePort, type MainProcess, startMain } from '../helpers/process';
-import { buildGateway, type Gateway, queryStore, TEST_JWT_KEY, TEST_STORE } from '../helpers/stack';
+import { buildGateway, type Gateway, queryStore, TEST_JWT_KEY, TEST_STORE, unitsHeld } from '../helpers/stack';
 
 const GOODS = 5;
 const INITIAL = 40;
@@ -118,15 +118,11 @@ interface Books {
 async function books(): Promise<Books> {
   const [{ num }, held, attempts, outbox] = await Promise.all([
     gateway.srv.inventory.InvDetail({ goodsId: GOODS }),
-    sql<{ units: number | string | null }>(
-      `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
-       WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
-      [GOODS],
-    ),
+    unitsHeld(store.env, GOODS),
     sql<{ n: number | string }>('SELECT COUNT(*) AS n FROM order_attempt'),
     sql<{ n: number | string }>('SELECT COUNT(*) AS n FROM outbox WHERE topic = ?', ['stock.reback']),
   ]);
-  return { stockLeft: num, unitsHeld: Number(held[0]?.units ?? 0), attempts: Number(attempts[0]?.n), outbox: Number(outbox[0]?.n) };
+  return { stockLeft: num, unitsHeld: held, attempts: Number(attempts[0]?.n), outbox: Number(outbox[0]?.n) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { orderSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { type RunningOrderSrv, startOrderSrv } from '../../src/srv/order';
 import { api } from '../helpers/http';
-import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
+import { buildGateway, type Gateway, type Stack, startStack, unitsHeld } from '../helpers/stack';
 
 /** Which inventory RPCs fail now, and how (see RpcFaults): the test arms them per case. */
 const failing: Record<string, 'before' | 'after'> = {};
@@ -36,16 +36,7 @@ async function userWithCart(goods: number, nums: number) {
   return { userId, token };
 }
 
-/** Units of goodsId held by unpaid and paid orders (closed ones gave theirs back). */
-async function unitsHeld(goodsId: number): Promise<number> {
-  const rows = await stack.query<{ units: number | string | null }>(
-    'order',
-    `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
-     WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
-    [goodsId],
-  );
-  return Number(rows[0]?.units ?? 0);
-}
+const held = (goodsId: number) => unitsHeld(stack.storage, goodsId);
 
 const attempts = (userId: number) =>
   stack.query<{ state: string; idempotency_key: string | null }>(
@@ -87,7 +78,7 @@ describe('after inventory lost the Sell and refused the give-back (503)', () => 
       await stack.tick();
       expect(await stockOf(goods)).toBe(27);
       expect(await attempts(userId)).toEqual([]);
-      expect((await stockOf(goods)) + (await unitsHeld(goods))).toBe(30);
+      expect((await stockOf(goods)) + (await held(goods))).toBe(30);
     },
   );
 });
@@ -131,7 +122,7 @@ describe('after the order srv gave up on a slow inventory (504)', () => {
     await stack.tick();
     expect(await attempts(userId)).toEqual([]);
     expect(await stockOf(12)).toBe(18);
-    expect((await stockOf(12)) + (await unitsHeld(12))).toBe(20);
+    expect((await stockOf(12)) + (await held(12))).toBe(20);
   });
 });
 
@@ -160,7 +151,7 @@ describe('an attempt whose request died without a word', () => {
     await stack.tick();
     expect(await attempts(userId)).toEqual([]);
     expect(await stockOf(13)).toBe(18);
-    expect((await stockOf(13)) + (await unitsHeld(13))).toBe(20);
+    expect((await stockOf(13)) + (await held(13))).toBe(20);
   });
 });
 

@@ -204,3 +204,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   };
 }
+
+/**
+ * The invariant's other half: units of goodsId held by unpaid and paid orders (a closed order gave its
+ * units back). initial stock = stock left + this, whatever happened.
+ */
+export async function unitsHeld(storage: Env, goodsId: number): Promise<number> {
+  const rows = await queryStore<{ units: number | string | null }>(
+    storage,
+    'order',
+    `SELECT SUM(g.nums) AS units FROM order_goods g JOIN order_info o ON o.id = g.order_id
+     WHERE g.goods_id = ? AND o.status <> 'TRADE_CLOSED'`,
+    [goodsId],
+  );
+  return Number(rows[0]?.units ?? 0);
+}
