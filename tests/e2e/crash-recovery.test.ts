@@ -41,7 +41,7 @@ beforeAll(async () => {
     seedDemo: true,
   });
   orderAddress = `127.0.0.1:${await freePort()}`;
-  gateway = buildGateway({ goods: goods.address, inventory: inventory.address, order: orderAddress }, { GRPC_DEADLINE_MS: '3000' });
+  gateway = freshGateway();
   await gateway.srv.inventory.SetInv({ goodsId: GOODS, num: INITIAL });
   await startOrder(); // creates the order store's schema
 });
@@ -82,7 +82,9 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
   });
   await order.waitForLog((l) => l.msg === 'order srv listening');
   if (crashAt && RELAY_POINTS.includes(crashAt)) return order; // it is about to die on its own
-  // The gateway's channel may still be backing off from the last crash: wait until it is through.
+  // A new gateway, whose channel is not backing off from the last crash; then wait until it is through.
+  gateway.close();
+  gateway = freshGateway();
   const until = Date.now() + 10_000;
   while (
     !(await gateway.srv.order.CartItemList({ id: 1 }).then(
@@ -93,6 +95,10 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
     await new Promise((r) => setTimeout(r, 50));
   }
   return order;
+}
+
+function freshGateway(): Gateway {
+  return buildGateway({ goods: goods.address, inventory: inventory.address, order: orderAddress }, { GRPC_DEADLINE_MS: '3000' });
 }
 
 async function killedBySelf(p: MainProcess): Promise<void> {

@@ -85,12 +85,16 @@ describe('after inventory lost the Sell and refused the give-back (503)', () => 
 
 describe('after the order srv gave up on a slow inventory (504)', () => {
   let hang: net.Server;
+  const sockets = new Set<net.Socket>();
   let slow: RunningOrderSrv;
   let slowGateway: Gateway;
 
   beforeAll(async () => {
     // An inventory that accepts and never answers, behind an order srv of its own on the same store.
-    hang = net.createServer((s) => s.on('error', () => undefined));
+    hang = net.createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    });
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
     slow = await startOrderSrv(
       parseConfig(orderSrvSchema, {
@@ -107,6 +111,7 @@ describe('after the order srv gave up on a slow inventory (504)', () => {
   afterAll(async () => {
     slowGateway?.close();
     await slow?.stop();
+    for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => hang?.close(() => resolve()));
   });
 
