@@ -17,8 +17,12 @@ const hostPort = z
   .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be 0..65535');
 
-/** A gRPC target: host:port, or anything grpc-js dials (`dns:`, `ipv4:a:1,b:2`). */
-const grpcTarget = z.string().min(1).regex(/^\S+$/, 'must be host:port or a gRPC target');
+/** A gRPC target: host:port, `consul://<service-name>`, or anything grpc-js dials (`dns:`, `ipv4:a:1,b:2`). */
+const grpcTarget = z
+  .string()
+  .min(1)
+  .regex(/^\S+$/, 'must be host:port or a gRPC target')
+  .refine((v) => !v.startsWith('consul:') || /^consul:\/\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v), 'must be consul://<service-name>');
 
 const int = (min: number, max: number) =>
   z
@@ -35,19 +39,81 @@ const databaseUrl = z.string().regex(/^mysql:\/\/\S+$/, 'must be mysql://user:pa
 const common = {
   LOG_LEVEL: logLevel.default('info'),
   GRPC_DEADLINE_MS: int(50, 120_000).default(5000),
+  /** A Consul agent (host:port, as Consul's own tools name it): srvs register there, consul:// targets resolve there. */
+  CONSUL_HTTP_ADDR: hostPort.optional(),
+  /** A Consul KV key holding a flat JSON object of settings; the environment wins over it (loadEnv). */
+  CONSUL_CONFIG_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]+$/, 'must be a Consul KV key')
+    .optional(),
 };
+
+/** Calls to a srv that keeps timing out fail fast (503) for a cool-down, then one probe is let through. */
+const breaker = {
+  BREAKER_TIMEOUTS: int(1, 1000).default(5),
+  BREAKER_COOLDOWN_MS: int(100, 600_000).default(5000),
+};
+
+/** How a srv registers itself in Consul (only when CONSUL_HTTP_ADDR is set). */
+const registration = (srvName: string) => ({
+  SRV_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes')
+    .default(srvName),
+  /** host:port others dial; defaults to the listen address when that is not a wildcard. */
+  ADVERTISE_ADDR: hostPort.optional(),
+  HEALTH_CHECK_INTERVAL_SECONDS: int(1, 300).default(5),
+  /** Consul drops an instance whose check stays critical this long (its minimum is a minute). */
+  DEREGISTER_CRITICAL_AFTER_SECONDS: int(60, 86_400).default(60),
+});
+
+type Refinement = z.core.$RefinementCtx;
+type GovernedConfig = { CONSUL_HTTP_ADDR?: string | undefined; ADVERTISE_ADDR?: string | undefined } & Record<string, unknown>;
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]', '']);
+
+/** A srv registering in Consul must say where others dial it when it listens on every interface. */
+function needsAdvertiseAddr(listenKey: string) {
+  return (c: GovernedConfig, issue: Refinement) => {
+    const listen = String(c[listenKey] ?? '');
+    const host = listen.slice(0, listen.lastIndexOf(':'));
+    if (c.CONSUL_HTTP_ADDR && !c.ADVERTISE_ADDR && WILDCARD_HOSTS.has(host)) {
+      issue.addIssue({
+        code: 'custom',
+        path: ['ADVERTISE_ADDR'],
+        message: `is required when ${listenKey} listens on every interface and CONSUL_HTTP_ADDR is set`,
+      });
+    }
+  };
+}
+
+/** consul:// targets resolve through the agent, so they need one. */
+function needsAgentFor(...targetKeys: string[]) {
+  return (c: GovernedConfig, issue: Refinement) => {
+    for (const key of targetKeys) {
+      if (String(c[key] ?? '').startsWith('consul://') && !c.CONSUL_HTTP_ADDR) {
+        issue.addIssue({ code: 'custom', path: ['CONSUL_HTTP_ADDR'], message: `is required for ${key}=consul://…` });
+      }
+    }
+  };
+}
 
 const storage = {
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: databaseUrl.optional(),
 };
 
-export const goodsSrvSchema = z.object({ ...common, ...storage, GOODS_SRV: hostPort.default('127.0.0.1:50051') });
-export const inventorySrvSchema = z.object({
-  ...common,
-  ...storage,
-  INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
-});
+export const goodsSrvSchema = z
+  .object({ ...common, ...storage, ...registration('goods-srv'), GOODS_SRV: hostPort.default('127.0.0.1:50051') })
+  .superRefine(needsAdvertiseAddr('GOODS_SRV'));
+export const inventorySrvSchema = z
+  .object({
+    ...common,
+    ...storage,
+    ...registration('inventory-srv'),
+    INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
+  })
+  .superRefine(needsAdvertiseAddr('INVENTORY_SRV'));
 const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
 
 const ALIPAY_SANDBOX = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
@@ -56,6 +122,8 @@ export const orderSrvSchema = z
   .object({
     ...common,
     ...storage,
+    ...breaker,
+    ...registration('order-srv'),
     ORDER_SRV: hostPort.default('127.0.0.1:50053'),
     GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
     INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
@@ -88,37 +156,42 @@ export const orderSrvSchema = z
     for (const key of ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'] as const) {
       if (c[key] === undefined) issue.addIssue({ code: 'custom', path: [key], message: 'must be set together with the other Alipay keys' });
     }
-  });
+  })
+  .superRefine(needsAdvertiseAddr('ORDER_SRV'))
+  .superRefine(needsAgentFor('GOODS_SRV', 'INVENTORY_SRV'));
 
 const pemOrBase64 = z.string().min(1);
 
-export const gatewaySchema = z.object({
-  ...common,
-  HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: int(0, 65535).default(8023),
-  JWT_KEY: z.string().min(16, 'must be at least 16 characters'),
-  GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
-  INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
-  ORDER_SRV: grpcTarget.default('127.0.0.1:50053'),
-  BODY_LIMIT: z
-    .string()
-    .regex(/^\d+(b|kb|mb)$/i, 'must look like 64kb')
-    .default('64kb'),
-  SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
-  ALIPAY_APP_ID: z.string().min(1),
-  ALIPAY_PRIVATE_KEY: pemOrBase64,
-  ALIPAY_PUBLIC_KEY: pemOrBase64,
-  ALIPAY_GATEWAY: z.url().default(ALIPAY_SANDBOX),
-  /** When set, a notify whose seller_id differs is refused. */
-  ALIPAY_SELLER_ID: z.string().min(1).optional(),
-  ALIPAY_NOTIFY_URL: z.url(),
-  ALIPAY_RETURN_URL: z.url(),
-  ALIPAY_SUBJECT_PREFIX: z.string().default('慕学生鲜订单-'),
-  /** Alipay stops taking money this long before the order closes here (page pay's time_expire). */
-  ALIPAY_EXPIRE_MARGIN_SECONDS: int(0, 3600).default(60),
-  /** The frontend page the return route redirects to, with ?order_sn=…&paid=true|false. */
-  PAY_RESULT_URL: z.url().default('http://127.0.0.1:8080/#/app/home/member/order'),
-});
+export const gatewaySchema = z
+  .object({
+    ...common,
+    ...breaker,
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: int(0, 65535).default(8023),
+    JWT_KEY: z.string().min(16, 'must be at least 16 characters'),
+    GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
+    INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
+    ORDER_SRV: grpcTarget.default('127.0.0.1:50053'),
+    BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/i, 'must look like 64kb')
+      .default('64kb'),
+    SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
+    ALIPAY_APP_ID: z.string().min(1),
+    ALIPAY_PRIVATE_KEY: pemOrBase64,
+    ALIPAY_PUBLIC_KEY: pemOrBase64,
+    ALIPAY_GATEWAY: z.url().default(ALIPAY_SANDBOX),
+    /** When set, a notify whose seller_id differs is refused. */
+    ALIPAY_SELLER_ID: z.string().min(1).optional(),
+    ALIPAY_NOTIFY_URL: z.url(),
+    ALIPAY_RETURN_URL: z.url(),
+    ALIPAY_SUBJECT_PREFIX: z.string().default('慕学生鲜订单-'),
+    /** Alipay stops taking money this long before the order closes here (page pay's time_expire). */
+    ALIPAY_EXPIRE_MARGIN_SECONDS: int(0, 3600).default(60),
+    /** The frontend page the return route redirects to, with ?order_sn=…&paid=true|false. */
+    PAY_RESULT_URL: z.url().default('http://127.0.0.1:8080/#/app/home/member/order'),
+  })
+  .superRefine(needsAgentFor('GOODS_SRV', 'INVENTORY_SRV', 'ORDER_SRV'));
 
 export type GoodsSrvConfig = z.infer<typeof goodsSrvSchema>;
 export type InventorySrvConfig = z.infer<typeof inventorySrvSchema>;

@@ -1,9 +1,24 @@
 // srv-conn: the order, goods and inventory gRPC clients, created once from config.
 // Every call carries a deadline and the request id, and is cancelled when the caller's signal aborts.
+
+import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
+import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
+import { service as healthService } from 'grpc-health-check';
+import { isConsulTarget, useConsulDiscovery } from './discovery';
+import type { Logger } from './logger';
 import { serviceDefinitions } from './proto';
-import { ERROR_REASON_KEY, ERROR_SRV_KEY, IDEMPOTENCY_KEY_KEY, isSrvName, REQUEST_ID_KEY, type SrvName } from './wire';
+import {
+  ERROR_REASON_KEY,
+  ERROR_SRV_KEY,
+  FEATURES_KEY,
+  Feature,
+  IDEMPOTENCY_KEY_KEY,
+  isSrvName,
+  REQUEST_ID_KEY,
+  type SrvName,
+} from './wire';
 
 export interface CallContext {
   requestId?: string;
@@ -60,55 +75,172 @@ interface Clients {
 
 export interface ClientOptions {
   deadlineMs: number;
+  /** Calls to a srv that keeps timing out fail fast for a cool-down (default: 5 timeouts, 5 s). */
+  breaker?: { timeouts: number; cooldownMs: number };
+  /** The Consul agent consul:// targets resolve through, and where to log about it. */
+  consul?: { agent: string; logger?: Logger };
 }
 
+/** Calls that are safe to send again when a srv was unreachable: reads, and writes keyed so a repeat is a no-op. */
+const RETRYABLE: ReadonlyArray<{ service: string; method?: string }> = [
+  { service: 'Goods' }, // every goods RPC the system uses reads
+  { service: 'Inventory', method: 'InvDetail' },
+  { service: 'Inventory', method: 'SetInv' }, // sets, not adds
+  { service: 'Inventory', method: 'Sell' }, // keyed by orderSn: a repeat is a no-op
+  { service: 'Inventory', method: 'Reback' }, // keyed by orderSn: a repeat is a no-op
+  { service: 'proto.Order', method: 'CartItemList' },
+  { service: 'proto.Order', method: 'OrderList' },
+  { service: 'proto.Order', method: 'OrderDetail' },
+];
+
 /**
- * A target is what grpc-js dials: `host:port`, or several comma-separated addresses
- * (`ipv4:a:1,b:2`) balanced round-robin. Discovery produces targets; clients never know how.
+ * What grpc-js dials with: round robin over whatever the target resolves to (`host:port`, an `ipv4:`
+ * list, or consul:// instances), and the retryable calls retried on UNAVAILABLE within their deadline,
+ * throttled so a srv that is down is not hammered.
  */
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  'grpc.service_config': JSON.stringify({
+    loadBalancingConfig: [{ round_robin: {} }],
+    methodConfig: [
+      {
+        name: RETRYABLE,
+        retryPolicy: {
+          maxAttempts: 3,
+          initialBackoff: '0.05s',
+          maxBackoff: '0.5s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      },
+    ],
+    retryThrottling: { maxTokens: 10, tokenRatio: 0.1 },
+  }),
   'grpc.keepalive_time_ms': 30_000,
   'grpc.keepalive_timeout_ms': 10_000,
   // A restarted srv is found again within seconds, not after grpc's default two-minute backoff cap.
   'grpc.max_reconnect_backoff_ms': 5_000,
 };
 
+/** CreateOrder is sent again only with an idempotency key, and only to a srv that says it honours keys. */
+const KEYED_RETRIES = 2;
+const KEYED_RETRY_BACKOFF_MS = 50;
+
+/** What a srv's grpc.health.v1 Check answered, or why there was no answer. */
+export type SrvHealthState = 'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'SERVICE_UNKNOWN' | 'UNREACHABLE' | 'TIMEOUT';
+
+const HealthClient = grpc.makeClientConstructor(healthService as grpc.ServiceDefinition, 'grpc.health.v1.Health');
+
 export interface SrvClient<N extends SrvName> {
   api: Clients[N];
+  /** The srv's overall grpc.health.v1 state, asked over the same channel within timeoutMs. */
+  health(timeoutMs: number): Promise<SrvHealthState>;
+  /** What the srv said it does, in its last answer's `srv-features` (empty for the course's srvs). */
+  features(): ReadonlySet<string>;
   close(): void;
 }
 
+/** Our own timeout waiting for the srv (not a downstream one it relayed with a reason): the breaker counts these. */
+function isOwnTimeout(err: unknown): boolean {
+  return err instanceof SrvCallError && err.code === grpc.status.DEADLINE_EXCEEDED && err.reason === undefined;
+}
+
 export function createSrvClient<N extends SrvName>(name: N, target: string, options: ClientOptions): SrvClient<N> {
+  if (isConsulTarget(target)) {
+    if (!options.consul) throw new Error(`${name}: ${target} needs a Consul agent (CONSUL_HTTP_ADDR)`);
+    useConsulDiscovery(options.consul.agent, options.consul.logger);
+  }
   const Ctor = serviceDefinitions()[name] as unknown as grpc.ServiceClientConstructor;
   const raw = new Ctor(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  const breakerSettings = options.breaker ?? { timeouts: 5, cooldownMs: 5000 };
+  const breaker = circuitBreaker(handleWhen(isOwnTimeout), {
+    halfOpenAfter: breakerSettings.cooldownMs,
+    breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
+  });
+  let features: ReadonlySet<string> = new Set();
+  const learnFeatures = (md: grpc.Metadata) => {
+    const said = md.get(FEATURES_KEY)[0];
+    features = new Set(typeof said === 'string' ? said.split(' ') : []);
+  };
+
   const api: Record<string, unknown> = {};
   for (const method of Object.keys(Ctor.service)) {
     const fn = (raw as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method];
     if (!fn) throw new Error(`${name} client has no method ${method}`);
-    api[method] = (request: unknown, ctx: CallContext = {}) =>
+    const once = (request: unknown, ctx: CallContext, deadline: Date) =>
       new Promise((resolve, reject) => {
         if (ctx.signal?.aborted) return reject(new SrvCallError(name, grpc.status.CANCELLED, 'caller went away'));
         const metadata = new grpc.Metadata();
         if (ctx.requestId) metadata.set(REQUEST_ID_KEY, ctx.requestId);
         if (ctx.idempotencyKey) metadata.set(IDEMPOTENCY_KEY_KEY, ctx.idempotencyKey);
-        const deadline = ctx.deadline ?? new Date(Date.now() + options.deadlineMs);
         const onAbort = () => call.cancel();
         const call = fn.call(raw, request, metadata, { deadline }, (err: grpc.ServiceError | null, response: unknown) => {
           ctx.signal?.removeEventListener('abort', onAbort);
           if (err) reject(toSrvCallError(name, err));
           else resolve(response);
         });
-        if (ctx.onResponseMetadata) call.on('metadata', ctx.onResponseMetadata);
+        call.on('metadata', (md: grpc.Metadata) => {
+          learnFeatures(md);
+          ctx.onResponseMetadata?.(md);
+        });
         ctx.signal?.addEventListener('abort', onAbort, { once: true });
       });
+    const keyedRetries = method === 'CreateOrder';
+    api[method] = async (request: unknown, ctx: CallContext = {}) => {
+      const deadline = ctx.deadline ?? new Date(Date.now() + options.deadlineMs);
+      try {
+        return await breaker.execute(async () => {
+          for (let attempt = 0; ; attempt++) {
+            try {
+              return await once(request, ctx, deadline);
+            } catch (err) {
+              const retry =
+                keyedRetries &&
+                ctx.idempotencyKey !== undefined &&
+                features.has(Feature.IdempotencyKey) &&
+                attempt < KEYED_RETRIES &&
+                err instanceof SrvCallError &&
+                err.code === grpc.status.UNAVAILABLE &&
+                err.reason === undefined &&
+                deadline.getTime() - Date.now() > KEYED_RETRY_BACKOFF_MS * 2 ** attempt;
+              if (!retry) throw err;
+              await delay(KEYED_RETRY_BACKOFF_MS * 2 ** attempt);
+            }
+          }
+        });
+      } catch (err) {
+        if (err instanceof BrokenCircuitError) {
+          throw new SrvCallError(name, grpc.status.UNAVAILABLE, `${name} srv keeps timing out; failing fast for a while`);
+        }
+        throw err;
+      }
+    };
   }
-  return { api: api as unknown as Clients[N], close: () => raw.close() };
+  const healthClient = new HealthClient(target, grpc.credentials.createInsecure(), { channelOverride: raw.getChannel() });
+  const health = (timeoutMs: number) =>
+    new Promise<SrvHealthState>((resolve) => {
+      const check = (healthClient as unknown as Record<string, (...args: unknown[]) => void>).Check;
+      check?.call(
+        healthClient,
+        { service: '' },
+        { deadline: new Date(Date.now() + timeoutMs) },
+        (err: grpc.ServiceError | null, res?: { status?: string }) => {
+          if (!err) resolve((res?.status as SrvHealthState | undefined) ?? 'UNKNOWN');
+          else if (err.code === grpc.status.DEADLINE_EXCEEDED) resolve('TIMEOUT');
+          else if (err.code === grpc.status.NOT_FOUND) resolve('SERVICE_UNKNOWN');
+          else resolve('UNREACHABLE');
+        },
+      );
+    });
+  return { api: api as unknown as Clients[N], health, features: () => features, close: () => raw.close() };
 }
 
 export type SrvTargets = Record<SrvName, string>;
 
 export interface SrvConn extends Clients {
+  /** Each srv's overall health (see SrvClient.health). */
+  health(srv: SrvName, timeoutMs: number): Promise<SrvHealthState>;
+  /** What each srv said it does (see SrvClient.features). */
+  features(srv: SrvName): ReadonlySet<string>;
   close(): void;
 }
 
@@ -117,10 +249,13 @@ export function createSrvConn(targets: SrvTargets, options: ClientOptions): SrvC
   const goods = createSrvClient('goods', targets.goods, options);
   const inventory = createSrvClient('inventory', targets.inventory, options);
   const order = createSrvClient('order', targets.order, options);
+  const clients = { goods, inventory, order };
   return {
     goods: goods.api,
     inventory: inventory.api,
     order: order.api,
+    features: (srv) => clients[srv].features(),
+    health: (srv, timeoutMs) => clients[srv].health(timeoutMs),
     close() {
       goods.close();
       inventory.close();

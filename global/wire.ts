@@ -23,13 +23,19 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,128}$/;
 export const REPLAYED_KEY = 'idempotent-replayed';
 
 /**
- * Response metadata of our order srv's cart RPCs: the cart rules it enforces itself, so the gateway can
- * leave out the read-then-check it needs in front of the course's srvs, which enforce neither.
- *   stock-cap      an add or update never takes a row's quantity past the goods' stock, atomically
- *   keep-checked   UpdateCartItem with keepChecked leaves checked as it is
+ * Response metadata of our srvs' answers: what the srv does beyond the course's contract, so a client
+ * can leave out what it needs to do itself in front of the course's srvs (which send none of these).
  */
-export const CART_RULES_KEY = 'cart-rules';
-export const CART_RULES = 'stock-cap keep-checked';
+export const FEATURES_KEY = 'srv-features';
+export const Feature = {
+  /** A cart add or update never takes a row's quantity past the goods' stock, atomically; the goods must exist. */
+  StockCap: 'stock-cap',
+  /** UpdateCartItem with keepChecked leaves checked as it is. */
+  KeepChecked: 'keep-checked',
+  /** CreateOrder with an idempotency key creates at most one order per (user, key): it may be sent again. */
+  IdempotencyKey: 'idempotency-key',
+} as const;
+export type Feature = (typeof Feature)[keyof typeof Feature];
 
 /** Response metadata of UpdateOrderStatus for a payment: what the payment did. */
 export const PAYMENT_OUTCOME_KEY = 'payment-outcome';
@@ -56,5 +62,7 @@ export const ErrorReason = {
   CartOverStock: 'CART_OVER_STOCK',
   /** A srv this one depends on is down (UNAVAILABLE); `error-srv` names it. */
   SrvUnavailable: 'SRV_UNAVAILABLE',
+  /** A srv this one depends on did not answer in time (DEADLINE_EXCEEDED); `error-srv` names it. */
+  SrvTimeout: 'SRV_TIMEOUT',
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];

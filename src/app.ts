@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(corsPolicy());
   app.use(callContext());
-  app.use(healthRoutes());
+  app.use(healthRoutes(deps));
 
   // Authenticate before parsing a body: an anonymous caller's JSON is never read.
   const user = [authenticate(deps.jwtKey), express.json({ limit: deps.bodyLimit })];

@@ -21,7 +21,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const alipay = createAlipayPagePay(config);
   const srv = createSrvConn(
     { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV },
-    { deadlineMs: config.GRPC_DEADLINE_MS },
+    {
+      deadlineMs: config.GRPC_DEADLINE_MS,
+      breaker: { timeouts: config.BREAKER_TIMEOUTS, cooldownMs: config.BREAKER_COOLDOWN_MS },
+      ...(config.CONSUL_HTTP_ADDR ? { consul: { agent: config.CONSUL_HTTP_ADDR, logger } } : {}),
+    },
   );
   const app = createApp({
     srv,

@@ -31,6 +31,9 @@ export interface AllSrvsOptions {
   order?: Pick<OrderSrvOptions, 'now' | 'relayTimer'>;
 }
 
+/** Settings that name one srv: several srvs started from one environment cannot share them. */
+const PER_SRV = ['SRV_NAME', 'ADVERTISE_ADDR'];
+
 export async function startAllSrvs({
   env,
   orderEnv = {},
@@ -39,6 +42,7 @@ export async function startAllSrvs({
   faults = {},
   order: orderOptions = {},
 }: AllSrvsOptions): Promise<AllSrvs> {
+  env = Object.fromEntries(Object.entries(env).filter(([key]) => !PER_SRV.includes(key)));
   const goods = await startGoodsSrv(parseConfig(goodsSrvSchema, env), {
     logger: logger.child({ srv: 'goods' }),
     seedDemo,

@@ -7,6 +7,7 @@ import {
   ERROR_REASON_KEY,
   ERROR_SRV_KEY,
   ErrorReason,
+  FEATURES_KEY,
   IDEMPOTENCY_KEY_KEY,
   REQUEST_ID_KEY,
   SRV_LABEL,
@@ -75,6 +76,7 @@ function toUnaryHandler(
   fn: UnaryFn<unknown, unknown>,
   logger: Logger,
   faults: RpcFaults | undefined,
+  features: string | undefined,
 ): grpc.handleUnaryCall<unknown, unknown> {
   return (call, callback) => {
     const fault = faults?.(name);
@@ -94,6 +96,7 @@ function toUnaryHandler(
         responseMetadata.set(key, value);
       },
     };
+    if (features) ctx.setResponseMetadata(FEATURES_KEY, features);
     fn(call.request, ctx).then(
       (response) => {
         if (fault === 'after') return callback(INJECTED);
@@ -121,6 +124,8 @@ function relayedStatus(err: unknown): Partial<grpc.StatusObject> | undefined {
     const down = err.unavailableSrv ?? err.srv;
     return new RpcError(err.code, `${SRV_LABEL[down]}服务不可用`, ErrorReason.SrvUnavailable, down).toStatus();
   }
+  // Our own callers' breakers count only their own timeouts; this one is the downstream srv's.
+  if (err.code === grpc.status.DEADLINE_EXCEEDED) return new RpcError(err.code, err.details, ErrorReason.SrvTimeout, err.srv).toStatus();
   const reason = Object.values(ErrorReason).find((r) => r === err.reason);
   return new RpcError(err.code, err.details, reason).toStatus();
 }
@@ -139,13 +144,19 @@ export async function startGrpcServer<D extends grpc.ServiceDefinition>(options:
   address: string;
   logger: Logger;
   faults?: RpcFaults | undefined;
+  /** What this srv does beyond the course's contract, said in every answer (FEATURES_KEY). */
+  features?: readonly string[] | undefined;
+  /** More services on the same server (grpc.health.v1). */
+  extend?: ((server: grpc.Server) => void) | undefined;
 }): Promise<RunningServer> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const implementation: grpc.UntypedServiceImplementation = {};
+  const features = options.features?.length ? options.features.join(' ') : undefined;
   for (const [name, fn] of Object.entries(options.handlers as Record<string, UnaryFn<unknown, unknown>>)) {
-    implementation[name] = toUnaryHandler(name, fn, options.logger, options.faults);
+    implementation[name] = toUnaryHandler(name, fn, options.logger, options.faults, features);
   }
   server.addService(options.service, implementation);
+  options.extend?.(server);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

@@ -1,17 +1,35 @@
-// How every srv runs: open its store, bring the schema up to date, prepare (e.g. seed), serve over
-// gRPC; stop drains the server, releases what the srv holds, then closes the store. Once.
+// How every srv runs: open its store, bring the schema up to date, prepare (e.g. seed), serve over gRPC
+// with grpc.health.v1 beside it, and register in Consul when an agent is configured. Stopping turns
+// NOT_SERVING first, deregisters and gives clients about one check interval to stop sending work, then
+// drains the server, releases what the srv holds and closes the store. Once.
+
+import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
-import type { Migration } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
 import type { Logger } from '../../global/logger';
 import type { SrvName } from '../../global/wire';
 import { type Database, migrate, openDatabase, type StorageConfig } from './database';
 import { type AsyncHandlers, type RpcFaults, type RunningServer, startGrpcServer } from './grpc-server';
+import { createSrvHealth, type SrvHealth, serviceNameOf } from './health';
+import { type Registration, registerInConsul } from './registration';
 
-/** A started srv: where it listens, and how to stop it (gRPC drain, then the database). */
+/** A started srv: where it listens, its health, and how to stop it. */
 export interface RunningSrv {
   port: number;
   address: string;
+  health: SrvHealth;
+  /** Present when the srv registers in Consul. */
+  registration: Registration | undefined;
   stop(): Promise<void>;
+}
+
+/** A srv's Consul settings (see global/config.ts); registration happens only with CONSUL_HTTP_ADDR. */
+export interface GovernanceConfig {
+  CONSUL_HTTP_ADDR?: string | undefined;
+  SRV_NAME: string;
+  ADVERTISE_ADDR?: string | undefined;
+  HEALTH_CHECK_INTERVAL_SECONDS: number;
+  DEREGISTER_CRITICAL_AFTER_SECONDS: number;
 }
 
 export interface SrvDefinition<Schema, D extends grpc.ServiceDefinition> {
@@ -28,33 +46,63 @@ export interface SrvDefinition<Schema, D extends grpc.ServiceDefinition> {
   release?: () => void | Promise<void>;
   /** Tests only: injected RPC failures. */
   faults?: RpcFaults | undefined;
+  /** What the srv does beyond the course's contract, said in every answer. */
+  features?: readonly string[];
+  governance: GovernanceConfig;
 }
 
 export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: SrvDefinition<Schema, D>): Promise<RunningSrv> {
   const database = openDatabase<Schema>(def.storage, `${def.name}.db`);
+  const health = createSrvHealth(database.db as Kysely<unknown>, serviceNameOf(def.service), def.logger);
   let server: RunningServer;
   try {
     await migrate(database, def.name, def.migrations);
     await def.prepare?.(database);
+    await health.probe();
     server = await startGrpcServer({
       service: def.service,
       handlers: def.handlers(database),
       address: def.address,
       logger: def.logger,
       faults: def.faults,
+      features: def.features,
+      extend: (s) => health.addTo(s),
     });
   } catch (err) {
+    health.stopServing();
     await def.release?.();
     await database.close();
     throw err;
   }
   def.logger.info({ address: server.address, dialect: database.dialect }, `${def.name} srv listening`);
+  const { governance } = def;
+  const checkIntervalMs = governance.HEALTH_CHECK_INTERVAL_SECONDS * 1000;
+  const registration = governance.CONSUL_HTTP_ADDR
+    ? registerInConsul({
+        agent: governance.CONSUL_HTTP_ADDR,
+        name: governance.SRV_NAME,
+        address: governance.ADVERTISE_ADDR ?? server.address,
+        tags: [def.name, `dialect-${database.dialect}`],
+        checkIntervalMs,
+        deregisterCriticalAfterMs: governance.DEREGISTER_CRITICAL_AFTER_SECONDS * 1000,
+        logger: def.logger,
+      })
+    : undefined;
   let stopping: Promise<void> | undefined;
   return {
     port: server.port,
     address: server.address,
+    health,
+    registration,
     stop() {
       stopping ??= (async () => {
+        health.stopServing();
+        if (registration) {
+          const wasRegistered = registration.registered();
+          await registration.deregister();
+          // Clients following the catalog, and any agent still checking, learn it is gone before it drains.
+          if (wasRegistered) await delay(checkIntervalMs);
+        }
         await server.shutdown();
         await def.release?.();
         await database.close();

@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../global/logger';
 import { createSrvConn, type InventoryClient, type OrderClient, SrvCallError, type SrvConn } from '../../global/srv-conn';
-import { CART_RULES_KEY, PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../../global/wire';
+import { FEATURES_KEY, PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../../global/wire';
 import type { OrderInfoResponse__Output } from '../../proto/types/proto/OrderInfoResponse';
 import { type AllSrvs, startAllSrvs } from '../../src/srv/all';
 import { DEMO_GOODS } from '../../src/srv/goods';
@@ -337,16 +337,17 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       expect((await cart(userId)).data).toMatchObject([{ goodsId, nums: 3, checked: false }]);
     });
 
-    it('when any cart RPC answers then its metadata says which cart rules the srv keeps itself', async () => {
+    it('when any RPC answers then its metadata says what the srv does beyond the course (srv-features)', async () => {
       const userId = h.newUser();
       const goodsId = await h.newGoods(10);
       const rules: string[] = [];
-      const call = { onResponseMetadata: (md: grpc.Metadata) => void rules.push(String(md.get(CART_RULES_KEY)[0])) };
+      const call = { onResponseMetadata: (md: grpc.Metadata) => void rules.push(String(md.get(FEATURES_KEY)[0])) };
       await h.order.CreateCartItem({ userId, goodsId, nums: 1 }, call);
       await h.order.CartItemList({ id: userId }, call);
       await h.order.UpdateCartItem({ userId, goodsId, nums: 2, checked: true }, call);
       await h.order.DeleteCartItem({ userId, goodsId }, call);
-      expect(rules).toEqual(Array(4).fill('stock-cap keep-checked'));
+      await h.order.OrderList({ userId }, call);
+      expect(rules).toEqual(Array(5).fill('stock-cap keep-checked idempotency-key'));
     });
 
     it.each([

@@ -1,7 +1,8 @@
 // parseConfig(gatewaySchema, env): defaults, required keys, bad values named by key, secrets never echoed.
 import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import type { Env } from '../../global/config';
-import { ConfigError, gatewaySchema, orderSrvSchema, parseConfig } from '../../global/config';
+import { ConfigError, gatewaySchema, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig } from '../../global/config';
 
 /** The smallest environment a production gateway starts with. */
 const REQUIRED: Env = {
@@ -39,11 +40,68 @@ describe('parseConfig(gatewaySchema)', () => {
       ORDER_SRV: '127.0.0.1:50053',
       BODY_LIMIT: '64kb',
       SHUTDOWN_GRACE_MS: 10_000,
+      BREAKER_TIMEOUTS: 5,
+      BREAKER_COOLDOWN_MS: 5000,
       ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
       ALIPAY_SUBJECT_PREFIX: '慕学生鲜订单-',
       ALIPAY_EXPIRE_MARGIN_SECONDS: 60,
       PAY_RESULT_URL: 'http://127.0.0.1:8080/#/app/home/member/order',
     });
+  });
+
+  it.each<[string, z.ZodType, Env, string[]]>([
+    [
+      'a consul:// target without an agent',
+      gatewaySchema,
+      { ...REQUIRED, ORDER_SRV: 'consul://order-srv' },
+      ['CONSUL_HTTP_ADDR is required for ORDER_SRV=consul://…'],
+    ],
+    [
+      'a consul:// target without a service name',
+      gatewaySchema,
+      { ...REQUIRED, CONSUL_HTTP_ADDR: '127.0.0.1:8500', GOODS_SRV: 'consul://' },
+      ['GOODS_SRV must be consul://<service-name>'],
+    ],
+    [
+      'an order srv dialing consul:// without an agent',
+      orderSrvSchema,
+      { INVENTORY_SRV: 'consul://inventory-srv' },
+      ['CONSUL_HTTP_ADDR is required for INVENTORY_SRV=consul://…'],
+    ],
+    [
+      'a srv on every interface registering without ADVERTISE_ADDR',
+      goodsSrvSchema,
+      { GOODS_SRV: '0.0.0.0:50051', CONSUL_HTTP_ADDR: '127.0.0.1:8500' },
+      ['ADVERTISE_ADDR is required when GOODS_SRV listens on every interface and CONSUL_HTTP_ADDR is set'],
+    ],
+    ['an SRV_NAME with capitals', inventorySrvSchema, { SRV_NAME: 'Inventory' }, ['SRV_NAME must be lowercase letters, digits and dashes']],
+    [
+      'a check interval of 0',
+      orderSrvSchema,
+      { HEALTH_CHECK_INTERVAL_SECONDS: '0' },
+      ['HEALTH_CHECK_INTERVAL_SECONDS must be an integer 1..300'],
+    ],
+    [
+      'deregistration sooner than Consul allows',
+      orderSrvSchema,
+      { DEREGISTER_CRITICAL_AFTER_SECONDS: '30' },
+      ['DEREGISTER_CRITICAL_AFTER_SECONDS must be an integer 60..86400'],
+    ],
+  ])('when governance settings are wrong (%s) then the problem is named', (_case, schema, env, problems) => {
+    expect(() => parseConfig(schema, env)).toThrow(expect.objectContaining({ problems }));
+  });
+
+  it('when a srv registers in Consul then its name, check interval and deregistration have defaults, and a wildcard listener advertises what it is told', () => {
+    expect(
+      parseConfig(orderSrvSchema, { CONSUL_HTTP_ADDR: '127.0.0.1:8500', ORDER_SRV: '0.0.0.0:50053', ADVERTISE_ADDR: '10.0.0.5:50053' }),
+    ).toMatchObject({
+      SRV_NAME: 'order-srv',
+      ADVERTISE_ADDR: '10.0.0.5:50053',
+      HEALTH_CHECK_INTERVAL_SECONDS: 5,
+      DEREGISTER_CRITICAL_AFTER_SECONDS: 60,
+    });
+    expect(parseConfig(goodsSrvSchema, {}).SRV_NAME).toBe('goods-srv');
+    expect(parseConfig(inventorySrvSchema, {}).SRV_NAME).toBe('inventory-srv');
   });
 
   it('when the order srv gets only some of the Alipay keys then each missing one is named', () => {

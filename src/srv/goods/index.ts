@@ -28,6 +28,7 @@ export function startGoodsSrv(config: GoodsSrvConfig, { logger, seedDemo, faults
     logger,
     service: serviceDefinitions().goods.service,
     migrations,
+    governance: config,
     async prepare({ db }: Database<GoodsSchema>) {
       if (!seedDemo) return;
       const seeded = await seedDemoGoods(db, Date.now());

@@ -2,13 +2,18 @@
 // SEED_DEMO=true inserts the demo catalogue into an empty store.
 import { goodsSrvSchema, parseConfig } from '../../../global/config';
 import { createLogger } from '../../../global/logger';
+import { followLogLevel, loadEnv } from '../../../global/settings';
 import { runMain, stopOnSignal } from '../../lifecycle';
 import { startGoodsSrv } from './index';
 
 const logger = createLogger({ name: 'goods-srv' });
 runMain(async () => {
-  const config = parseConfig(goodsSrvSchema, process.env);
+  const config = parseConfig(goodsSrvSchema, await loadEnv(process.env));
   logger.level = config.LOG_LEVEL;
   const srv = await startGoodsSrv(config, { logger, seedDemo: process.env.SEED_DEMO === 'true' });
-  stopOnSignal(() => srv.stop(), logger);
+  const settings = followLogLevel(process.env, logger);
+  stopOnSignal(async () => {
+    settings.stop();
+    await srv.stop();
+  }, logger);
 }, logger);

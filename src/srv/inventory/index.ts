@@ -28,6 +28,7 @@ export function startInventorySrv(config: InventorySrvConfig, { logger, seedDemo
     logger,
     service: serviceDefinitions().inventory.service,
     migrations,
+    governance: config,
     async prepare({ db }: Database<InventorySchema>) {
       if (!seedDemo) return;
       const seeded = await seedDemoInventory(db, Date.now());

@@ -2,13 +2,18 @@
 // SEED_DEMO=true inserts the demo stock into an empty store.
 import { inventorySrvSchema, parseConfig } from '../../../global/config';
 import { createLogger } from '../../../global/logger';
+import { followLogLevel, loadEnv } from '../../../global/settings';
 import { runMain, stopOnSignal } from '../../lifecycle';
 import { startInventorySrv } from './index';
 
 const logger = createLogger({ name: 'inventory-srv' });
 runMain(async () => {
-  const config = parseConfig(inventorySrvSchema, process.env);
+  const config = parseConfig(inventorySrvSchema, await loadEnv(process.env));
   logger.level = config.LOG_LEVEL;
   const srv = await startInventorySrv(config, { logger, seedDemo: process.env.SEED_DEMO === 'true' });
-  stopOnSignal(() => srv.stop(), logger);
+  const settings = followLogLevel(process.env, logger);
+  stopOnSignal(async () => {
+    settings.stop();
+    await srv.stop();
+  }, logger);
 }, logger);

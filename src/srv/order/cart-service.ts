@@ -1,10 +1,11 @@
 // The cart RPCs: one row per (user, goods), merged on add, as the course's srv keeps it, plus the rules
 // the course's srv leaves to its gateway, enforced here where they can be atomic: the goods must exist,
 // and a row never holds more than the goods' stock, however many adds race (compare-and-set on the row).
+// The srv says so in every answer (features stock-cap and keep-checked, see index.ts).
 import * as grpc from '@grpc/grpc-js';
 import type { Selectable, Transaction } from 'kysely';
 import { SrvCallError } from '../../../global/srv-conn';
-import { CART_RULES, CART_RULES_KEY, ErrorReason } from '../../../global/wire';
+import { ErrorReason } from '../../../global/wire';
 import type { OrderDefinition } from '../../../proto/types/proto/Order';
 import { inTransaction, isUniqueViolation } from '../database';
 import { type AsyncHandlers, type RpcContext, RpcError } from '../grpc-server';
@@ -71,14 +72,10 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
     return inTransaction(db, merge, isUniqueViolation);
   }
 
-  /** Every cart answer says which rules this srv keeps, so the gateway need not check them again. */
-  const withRules = (rpc: RpcContext) => rpc.setResponseMetadata(CART_RULES_KEY, CART_RULES);
-
   return {
-    async CartItemList(request, rpc) {
+    async CartItemList(request) {
       requirePositive(request.id, 'userId');
       const rows = await db.selectFrom('shopping_cart').selectAll().where('user_id', '=', request.id).orderBy('id').execute();
-      withRules(rpc);
       return { total: rows.length, data: rows.map(toCartItem) };
     },
 
@@ -92,7 +89,6 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
         stockOf(request.goodsId, rpc),
       ]);
       const row = await mergeIntoCart(request.userId, request.goodsId, request.nums, stock);
-      withRules(rpc);
       return toCartItem(row);
     },
 
@@ -113,11 +109,10 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
         .where('goods_id', '=', request.goodsId)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, CART_NOT_FOUND);
-      withRules(rpc);
       return {};
     },
 
-    async DeleteCartItem(request, rpc) {
+    async DeleteCartItem(request) {
       requirePositive(request.userId, 'userId');
       requirePositive(request.goodsId, 'goodsId');
       const result = await db
@@ -126,7 +121,6 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
         .where('goods_id', '=', request.goodsId)
         .executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, CART_NOT_FOUND);
-      withRules(rpc);
       return {};
     },
   };

@@ -11,6 +11,7 @@ import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import { createSrvClient } from '../../../global/srv-conn';
+import { Feature } from '../../../global/wire';
 import { createAlipayOpenApi } from '../../alipay/open-api';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
@@ -56,7 +57,11 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
         })
       : undefined;
   if (!alipay) logger.warn('no Alipay keys: expiring orders close without asking Alipay, late payments are not refunded');
-  const clientOptions = { deadlineMs: config.GRPC_DEADLINE_MS };
+  const clientOptions = {
+    deadlineMs: config.GRPC_DEADLINE_MS,
+    breaker: { timeouts: config.BREAKER_TIMEOUTS, cooldownMs: config.BREAKER_COOLDOWN_MS },
+    ...(config.CONSUL_HTTP_ADDR ? { consul: { agent: config.CONSUL_HTTP_ADDR, logger } } : {}),
+  };
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);
   const counters = { latePayments: 0 };
@@ -70,6 +75,9 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
     logger,
     service: serviceDefinitions().order.service,
     migrations,
+    governance: config,
+    // Said in every answer, so the gateway leaves out its own read-then-check and may retry a keyed CreateOrder.
+    features: [Feature.StockCap, Feature.KeepChecked, Feature.IdempotencyKey],
     async prepare({ db }: Database<OrderSchema>) {
       const orphans = await supersedeOrphans(db, now(), options.orderSnNode);
       if (orphans.length > 0)
