@@ -29,4 +29,7 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 ENV DATA_DIR=/app/data
 EXPOSE 8023
+# Ready when every srv answers (GET /health/ready). A srv's container asks its own gRPC health instead:
+#   --health-cmd "node dist/src/cli/health.js --grpc 127.0.0.1:50051"
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 CMD ["node", "dist/src/cli/health.js"]
 CMD ["node", "dist/src/main.js"]

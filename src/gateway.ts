@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type { GatewayConfig } from '../global/config';
 import type { Logger } from '../global/logger';
-import { createSrvConn, type SrvConn } from '../global/srv-conn';
+import { type ClientOptions, createSrvConn, type SrvConn, type SrvTargets } from '../global/srv-conn';
 import { clientErrorHandler } from '../middlewares/error-handler';
 import { createAlipayPagePay } from './alipay/page-pay';
 import { createApp } from './app';
@@ -19,14 +19,7 @@ export interface RunningGateway {
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const alipay = createAlipayPagePay(config);
-  const srv = createSrvConn(
-    { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV },
-    {
-      deadlineMs: config.GRPC_DEADLINE_MS,
-      breaker: { timeouts: config.BREAKER_TIMEOUTS, cooldownMs: config.BREAKER_COOLDOWN_MS },
-      ...(config.CONSUL_HTTP_ADDR ? { consul: { agent: config.CONSUL_HTTP_ADDR, logger } } : {}),
-    },
-  );
+  const srv = createSrvConn(srvTargets(config), srvConnOptions(config, logger));
   const app = createApp({
     srv,
     alipay,
@@ -53,6 +46,20 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       await closeHttpServer(server, config.SHUTDOWN_GRACE_MS);
       srv.close();
     },
+  };
+}
+
+/** Where the gateway finds the srvs (host:port, ipv4: lists or consul:// names). */
+export function srvTargets(config: Pick<GatewayConfig, 'GOODS_SRV' | 'INVENTORY_SRV' | 'ORDER_SRV'>): SrvTargets {
+  return { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV };
+}
+
+/** How the gateway's srv clients call: deadline, breaker, and the Consul agent when discovery is on. */
+export function srvConnOptions(config: GatewayConfig, logger: Logger): ClientOptions {
+  return {
+    deadlineMs: config.GRPC_DEADLINE_MS,
+    breaker: { timeouts: config.BREAKER_TIMEOUTS, cooldownMs: config.BREAKER_COOLDOWN_MS },
+    ...(config.CONSUL_HTTP_ADDR ? { consul: { agent: config.CONSUL_HTTP_ADDR, logger } } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import type { SrvName } from '../../global/wire';
 import { signToken } from '../../middlewares/auth';
 import { type AlipayPagePay, createAlipayPagePay } from '../../src/alipay/page-pay';
 import { createApp } from '../../src/app';
+import { srvConnOptions } from '../../src/gateway';
 import { paySettings } from '../../src/deps';
 import { type AllSrvs, type AllSrvsOptions, startAllSrvs } from '../../src/srv/all';
 import { createTestClock, type TestClock } from './clock';
@@ -88,7 +89,7 @@ export function buildGateway(
   { now = Date.now, logger = debugLogger }: GatewayOptions = {},
 ): Gateway {
   const config = gatewayConfig(targets, overrides);
-  const srv = createSrvConn(targets, { deadlineMs: config.GRPC_DEADLINE_MS });
+  const srv = createSrvConn(targets, srvConnOptions(config, logger));
   const alipay = createAlipayPagePay(config);
   const app = createApp({
     srv,
