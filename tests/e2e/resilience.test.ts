@@ -5,7 +5,12 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { goodsSrvSchema, parseConfig } from '../../global/config';
+import { silentLogger } from '../../global/logger';
 import type { SrvName } from '../../global/wire';
+import { startGoodsSrv } from '../../src/srv/goods';
+import type { RunningSrv } from '../../src/srv/running-srv';
+import { createTestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
 import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
@@ -167,5 +172,41 @@ describe('the breaker: a srv that keeps timing out', () => {
     );
     expect(back.status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await list()).status).toBe(200);
+  });
+});
+
+describe('a srv whose store stops answering', async () => {
+  const made = await createTestStore('mariadb', 'health');
+  if ('skipped' in made) {
+    it.skip(`when MariaDB is not reachable then this is skipped: ${made.skipped}`, () => {});
+    return;
+  }
+  let proxy: TcpProxy;
+  let goods: RunningSrv;
+
+  beforeAll(async () => {
+    // The srv reaches its database through a proxy the test can cut.
+    const url = new URL(made.env.DATABASE_URL ?? '');
+    proxy = await startTcpProxy(`${url.hostname}:${url.port || 3306}`);
+    url.host = proxy.address;
+    goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...made.env, DATABASE_URL: url.toString(), GOODS_SRV: '127.0.0.1:0' }), {
+      logger: silentLogger,
+    });
+  });
+  afterAll(async () => {
+    await goods?.stop();
+    await proxy?.close();
+    await made.cleanup();
+  });
+
+  it('when its database cannot be reached then it reports NOT_SERVING, and SERVING again once it can', async () => {
+    expect(await healthOf(goods.address, '')).toBe('SERVING');
+    proxy.cut();
+    expect(await goods.health.probe()).toBe('NOT_SERVING');
+    expect(await healthOf(goods.address, '')).toBe('NOT_SERVING');
+    expect(await healthOf(goods.address, 'Goods')).toBe('NOT_SERVING');
+    proxy.heal();
+    expect(await goods.health.probe()).toBe('SERVING');
+    expect(await healthOf(goods.address, '')).toBe('SERVING');
   });
 });
