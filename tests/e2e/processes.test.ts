@@ -9,6 +9,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSrvClient } from '../../global/srv-conn';
+import { startConsulAgent } from '../helpers/consul-agent';
 import { ensureBuilt, freePort, type MainProcess, ROOT, startMain } from '../helpers/process';
 import { makeTempDir, testKeys } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
@@ -155,6 +156,41 @@ describe('the gateway alone', () => {
 });
 
 describe('npm start (the dev stack) and npm run token', () => {
+  it('when the dev stack runs with CONSUL_HTTP_ADDR then its srvs register and the gateway finds them through the agent', async () => {
+    const agent = await startConsulAgent();
+    try {
+      const dir = path.join(dataDir, 'dev-consul');
+      const port = await freePort();
+      const stack = start('src/dev-stack.js', {
+        DATA_DIR: dir,
+        PORT: String(port),
+        GOODS_SRV: '127.0.0.1:0',
+        INVENTORY_SRV: '127.0.0.1:0',
+        ORDER_SRV: '127.0.0.1:0',
+        CONSUL_HTTP_ADDR: agent.address,
+        HEALTH_CHECK_INTERVAL_SECONDS: '1',
+      });
+      await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
+      expect(
+        agent
+          .services()
+          .map((s) => s.name)
+          .sort(),
+      ).toEqual(['goods-srv', 'inventory-srv', 'order-srv']);
+      await agent.checkNow();
+      const ready = await waitFor(
+        () => get(port, '/health/ready'),
+        (res) => res.status === 200,
+      );
+      expect(JSON.parse(ready.body)).toEqual({ ready: true, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING' } });
+      stack.child.kill('SIGTERM');
+      expect(await stack.exited).toEqual({ code: 0, signal: null });
+      expect(agent.services()).toEqual([]); // each srv deregistered on its way out
+    } finally {
+      await agent.close();
+    }
+  });
+
   it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
     const dir = path.join(dataDir, 'dev');
     const [port, goods, inventory, orderPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
