@@ -17,18 +17,16 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+/** The gateway's app and the clients it owns, from a validated config; nothing listens yet. */
+export function buildGatewayApp(config: GatewayConfig, logger: Logger, now: () => number = Date.now) {
   const alipay = createAlipayPagePay(config);
   const srv = createSrvConn(srvTargets(config), srvConnOptions(config, logger));
-  const app = createApp({
-    srv,
-    alipay,
-    logger,
-    jwtKey: config.JWT_KEY,
-    bodyLimit: config.BODY_LIMIT,
-    pay: paySettings(config),
-    now: Date.now,
-  });
+  const app = createApp({ srv, alipay, logger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT, pay: paySettings(config), now });
+  return { app, srv, alipay };
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const { app, srv } = buildGatewayApp(config, logger);
   const server = http.createServer(app);
   server.on('clientError', clientErrorHandler(logger));
   await new Promise<void>((resolve, reject) => {

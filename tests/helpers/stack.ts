@@ -12,13 +12,11 @@ import { createLogger, type Logger, silentLogger } from '../../global/logger';
 
 const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
 
-import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
+import type { SrvConn, SrvTargets } from '../../global/srv-conn';
 import type { SrvName } from '../../global/wire';
 import { signToken } from '../../middlewares/auth';
-import { type AlipayPagePay, createAlipayPagePay } from '../../src/alipay/page-pay';
-import { createApp } from '../../src/app';
-import { srvConnOptions } from '../../src/gateway';
-import { paySettings } from '../../src/deps';
+import type { AlipayPagePay } from '../../src/alipay/page-pay';
+import { buildGatewayApp } from '../../src/gateway';
 import { type AllSrvs, type AllSrvsOptions, startAllSrvs } from '../../src/srv/all';
 import { createTestClock, type TestClock } from './clock';
 import { createTestStore, type StoreKind, type TestStore } from './grpc';
@@ -88,18 +86,7 @@ export function buildGateway(
   overrides: Env = {},
   { now = Date.now, logger = debugLogger }: GatewayOptions = {},
 ): Gateway {
-  const config = gatewayConfig(targets, overrides);
-  const srv = createSrvConn(targets, srvConnOptions(config, logger));
-  const alipay = createAlipayPagePay(config);
-  const app = createApp({
-    srv,
-    alipay,
-    logger,
-    jwtKey: config.JWT_KEY,
-    bodyLimit: config.BODY_LIMIT,
-    pay: paySettings(config),
-    now,
-  });
+  const { app, srv, alipay } = buildGatewayApp(gatewayConfig(targets, overrides), logger, now);
   return { app, srv, alipay, close: () => srv.close() };
 }
 
