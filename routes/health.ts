@@ -1,6 +1,6 @@
 // Operations routes: liveness (the course's GET /health: the process answers) and readiness (every srv
 // answers its grpc.health.v1 Check with SERVING within a second), for load balancers and probes.
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { SrvHealthState } from '../global/srv-conn';
 import type { SrvName } from '../global/wire';
 import type { AppDeps } from '../src/deps';
@@ -10,9 +10,16 @@ export const READINESS_TIMEOUT_MS = 1000;
 
 const SRVS: readonly SrvName[] = ['goods', 'inventory', 'order'];
 
-export function healthRoutes({ srv }: Pick<AppDeps, 'srv'>): Router {
+const LIVE = JSON.stringify({ code: 200, success: true });
+
+/** GET /health: the process answers. Mounted ahead of the request pipeline. */
+export const liveness: RequestHandler = (_req, res) => {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(LIVE);
+};
+
+export function readinessRoutes({ srv }: Pick<AppDeps, 'srv'>): Router {
   const router = Router();
-  router.get('/health', (_req, res) => void res.json({ code: 200, success: true }));
   router.get('/health/ready', async (_req, res) => {
     const states = await Promise.all(SRVS.map((name) => srv.health(name, READINESS_TIMEOUT_MS)));
     const srvs = Object.fromEntries(SRVS.map((name, i) => [name, states[i]])) as Record<SrvName, SrvHealthState>;

@@ -3,6 +3,12 @@
 import { ConfigError } from '../global/config';
 import type { Logger } from '../global/logger';
 
+/** Exits once every log line written so far is out (logs are written asynchronously). */
+export function exitAfterLogs(logger: Logger, code: number): void {
+  logger.flush(() => process.exit(code));
+  setTimeout(() => process.exit(code), 1000).unref(); // a stuck stdout must not keep the process
+}
+
 export function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -12,11 +18,11 @@ export function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
     stop().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        exitAfterLogs(logger, 0);
       },
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exitAfterLogs(logger, 1);
       },
     );
   };
@@ -34,6 +40,6 @@ export function runMain(main: () => Promise<void>, logger: Logger): void {
       logger.fatal({ err }, 'failed to start');
       process.exitCode = 1;
     }
-    setTimeout(() => process.exit(), 100).unref();
+    exitAfterLogs(logger, process.exitCode);
   });
 }

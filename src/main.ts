@@ -1,15 +1,22 @@
-// Production entry of the gateway: every setting from the environment, validated before listening.
+// Production entry of the gateway: every setting from the environment (over Consul KV when
+// CONSUL_CONFIG_KEY is set), validated before listening; GATEWAY_WORKERS processes sharing the port.
 import { gatewaySchema, parseConfig } from '../global/config';
 import { createLogger } from '../global/logger';
 import { followLogLevel, loadEnv } from '../global/settings';
 import { startGateway } from './gateway';
 import { runMain, stopOnSignal } from './lifecycle';
+import { isGatewayWorker, superviseWorkers, workerId } from './workers';
 
-const logger = createLogger({ name: 'order-web', level: process.env.LOG_LEVEL });
+const worker = workerId();
+const logger = createLogger({ name: 'order-web', level: process.env.LOG_LEVEL, ...(worker ? { bindings: { worker } } : {}) });
 
 runMain(async () => {
   const config = parseConfig(gatewaySchema, await loadEnv(process.env));
   logger.level = config.LOG_LEVEL;
+  if (config.GATEWAY_WORKERS > 1 && !isGatewayWorker()) {
+    superviseWorkers(config.GATEWAY_WORKERS, logger);
+    return;
+  }
   const gateway = await startGateway(config, logger);
   const settings = followLogLevel(process.env, logger);
   stopOnSignal(async () => {

@@ -4,12 +4,13 @@ import http from 'node:http';
 import net from 'node:net';
 import zlib from 'node:zlib';
 import jwt from 'jsonwebtoken';
+import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../global/logger';
 import { clientErrorHandler } from '../../middlewares/error-handler';
 import { api } from '../helpers/http';
-import { type Stack, startStack, TEST_JWT_KEY } from '../helpers/stack';
+import { buildGateway, type Stack, startStack, TEST_JWT_KEY } from '../helpers/stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -27,6 +28,23 @@ describe('GET /health', () => {
     const res = await request(stack.app).get('/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ code: 200, success: true });
+  });
+
+  it('when asked then it costs no access line, while every other request gets exactly one, without headers', async () => {
+    const lines: Array<{ msg: string; req?: Record<string, unknown> }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const gateway = buildGateway(stack.targets, {}, { logger });
+    try {
+      await request(gateway.app).get('/health').expect(200);
+      expect(lines).toEqual([]);
+      await request(gateway.app).get('/o/v1/orders').set('x-token', 'not-a-token').expect(401);
+      const access = lines.filter((l) => l.msg === 'request completed');
+      expect(access).toHaveLength(1);
+      expect(access[0]?.req).toEqual({ id: expect.any(String), method: 'GET', url: '/o/v1/orders' });
+      expect(JSON.stringify(lines)).not.toContain('not-a-token');
+    } finally {
+      gateway.close();
+    }
   });
 });
 
@@ -330,7 +348,7 @@ describe('request ids', () => {
 
   it('when the client sends none or an unsafe one then a fresh id is made', async () => {
     for (const sent of [undefined, 'bad id with spaces', 'x'.repeat(129), '<script>']) {
-      const req = request(stack.app).get('/health');
+      const req = request(stack.app).get('/o/v1/nothing-here');
       const res = await (sent === undefined ? req : req.set('X-Request-Id', sent));
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     }

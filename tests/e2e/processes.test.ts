@@ -155,6 +155,52 @@ describe('the gateway alone', () => {
   });
 });
 
+describe('the gateway on every core (GATEWAY_WORKERS)', () => {
+  it('when it runs 2 workers then both serve on one port, a worker that dies is replaced, and SIGTERM stops them all with exit 0', async () => {
+    const keys = testKeys();
+    const port = await freePort();
+    const gateway = start('src/main.js', {
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      GATEWAY_WORKERS: '2',
+      JWT_KEY: 'a-long-enough-jwt-key-for-tests',
+      ALIPAY_APP_ID: '2021',
+      ALIPAY_PRIVATE_KEY: keys.app.privateKey,
+      ALIPAY_PUBLIC_KEY: keys.alipay.publicKey,
+      ALIPAY_NOTIFY_URL: 'http://127.0.0.1/n',
+      ALIPAY_RETURN_URL: 'http://127.0.0.1/r',
+    });
+    const listeningWorkers = () => gateway.lines.filter((l) => l.msg === 'gateway worker listening').length;
+    await waitFor(
+      async () => listeningWorkers(),
+      (n) => n === 2,
+      15_000,
+    );
+    expect(new Set(gateway.lines.filter((l) => l.msg === 'gateway listening').map((l) => l.worker))).toEqual(new Set([1, 2]));
+    expect(await get(port, '/health')).toEqual({ status: 200, body: '{"code":200,"success":true}' });
+
+    const workers = execFileSync('pgrep', ['-P', String(gateway.child.pid)])
+      .toString()
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect(workers).toHaveLength(2);
+    process.kill(workers[0] ?? 0, 'SIGKILL');
+    await gateway.waitForLog((l) => l.msg === 'gateway worker died; starting another');
+    await waitFor(
+      async () => listeningWorkers(),
+      (n) => n === 3,
+      15_000,
+    );
+    expect(await get(port, '/health')).toEqual({ status: 200, body: '{"code":200,"success":true}' });
+
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+    await gateway.waitForLog((l) => l.msg === 'all gateway workers stopped');
+    for (const pid of workers) expect(isRunning(pid)).toBe(false);
+  });
+});
+
 describe('npm start (the dev stack) and npm run token', () => {
   it('when the dev stack runs with CONSUL_HTTP_ADDR then its srvs register and the gateway finds them through the agent', async () => {
     const agent = await startConsulAgent();

@@ -198,3 +198,32 @@ describe('signToken', () => {
     expect(res.body).toStrictEqual({ userId: 3, nickName: 'x', role: 'admin' });
   });
 });
+
+describe('authenticate: a token verified once is remembered until it expires', () => {
+  it('when the same token comes again then it is accepted from memory, and refused as expired once its exp has passed', async () => {
+    let clock = Date.now();
+    const remembering = express();
+    remembering.use(requestId());
+    remembering.get(
+      '/me',
+      authenticate(KEY, () => clock),
+      (_req, res) => void res.json(principalOf(res)),
+    );
+    remembering.use(errorHandler(silentLogger));
+    const token = signToken(KEY, { userId: 8, expiresInSeconds: 60 });
+    const ask = () => request(remembering).get('/me').set('X-Request-Id', RID).set('x-token', token);
+
+    expect((await ask()).body).toMatchObject({ userId: 8 });
+    expect((await ask()).body).toMatchObject({ userId: 8 });
+    clock += 64_000; // within exp plus the 5 s tolerance
+    expect((await ask()).status).toBe(200);
+    clock += 2000; // past it
+    const late = await ask();
+    expect({ status: late.status, body: late.body }).toEqual({ status: 401, body: unauthenticated('授权已过期') });
+  });
+
+  it('when a token is forged then it is refused every time, however often it comes', async () => {
+    const forged = sign({ ID: 1, AuthorityId: 2, exp: now() + 60 }, {}, 'another-key-0123456789abcdef');
+    for (let i = 0; i < 3; i++) expect((await me({ 'x-token': forged })).body).toEqual(unauthenticated('未登录'));
+  });
+});

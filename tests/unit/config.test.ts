@@ -40,6 +40,7 @@ describe('parseConfig(gatewaySchema)', () => {
       ORDER_SRV: '127.0.0.1:50053',
       BODY_LIMIT: '64kb',
       SHUTDOWN_GRACE_MS: 10_000,
+      GATEWAY_WORKERS: 1,
       BREAKER_TIMEOUTS: 5,
       BREAKER_COOLDOWN_MS: 5000,
       ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
