@@ -157,6 +157,8 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
     breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
   });
   let features: ReadonlySet<string> = new Set();
+  // Only the order srv says anything a client acts on (its cart rules, idempotency keys).
+  const learnsFeatures = name === 'order';
   const learnFeatures = (md: grpc.Metadata) => {
     const said = md.get(FEATURES_KEY)[0];
     features = new Set(typeof said === 'string' ? said.split(' ') : []);
@@ -178,10 +180,12 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
           if (err) reject(toSrvCallError(name, err));
           else resolve(response);
         });
-        call.on('metadata', (md: grpc.Metadata) => {
-          learnFeatures(md);
-          ctx.onResponseMetadata?.(md);
-        });
+        if (learnsFeatures || ctx.onResponseMetadata) {
+          call.on('metadata', (md: grpc.Metadata) => {
+            if (learnsFeatures) learnFeatures(md);
+            ctx.onResponseMetadata?.(md);
+          });
+        }
         ctx.signal?.addEventListener('abort', onAbort, { once: true });
       });
     const keyedRetries = method === 'CreateOrder';

@@ -83,7 +83,11 @@ export function authenticate(jwtKey: string, now: () => number = Date.now): Requ
     let payload: unknown;
     try {
       // Pinning HS256 refuses `none`, HS384/512 and any public-key algorithm, whatever the header claims.
-      payload = jwt.verify(token, key, { algorithms: ['HS256'], clockTolerance: CLOCK_TOLERANCE_SECONDS, clockTimestamp: Math.floor(now() / 1000) });
+      payload = jwt.verify(token, key, {
+        algorithms: ['HS256'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTimestamp: Math.floor(now() / 1000),
+      });
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw new AppError('UNAUTHENTICATED', '授权已过期');
       throw new AppError('UNAUTHENTICATED', '未登录');
