@@ -5,54 +5,19 @@
 // with SIGKILL. Prints requests sent, failed, and the longest stretch of failures, per phase.
 //
 // Settings (environment, all optional): FAILOVER_RATE=100 (requests/s)  FAILOVER_PHASE_MS=5000
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CONSUL_TARGETS } from '../../global/discovery';
 import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startConsulAgent } from '../helpers/consul-agent';
+import { freePort, type Proc, startBuilt, stopAll } from './deployed';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const RATE = Number(process.env.FAILOVER_RATE || 100);
 const PHASE_MS = Number(process.env.FAILOVER_PHASE_MS || 5000);
 const INSTANCES = 3;
 const out = (text = '') => process.stdout.write(`${text}\n`);
-
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  output: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function start(name: string, entry: string, env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', entry)], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc: Proc = { name, child, output: '' };
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      proc.output += chunk.toString();
-      if (/listening/.test(proc.output)) resolve(proc);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening:\n${proc.output}`)));
-  });
-}
-
-const exited = (p: Proc) => new Promise<void>((resolve) => (p.child.exitCode !== null ? resolve() : p.child.once('exit', () => resolve())));
 
 interface Sample {
   at: number;
@@ -85,15 +50,19 @@ async function main(): Promise<void> {
     for (let i = 1; i <= INSTANCES; i++) {
       const seed: Record<string, string> = i === 1 ? { SEED_DEMO: 'true' } : {};
       srvs.goods.push(
-        await start(`goods-${i}`, 'src/srv/goods/main.js', { ...common, ...seed, GOODS_SRV: `127.0.0.1:${await freePort()}` }),
+        await startBuilt(`goods-${i}`, 'src/srv/goods/main.js', { ...common, ...seed, GOODS_SRV: `127.0.0.1:${await freePort()}` }),
       );
       srvs.inventory.push(
-        await start(`inventory-${i}`, 'src/srv/inventory/main.js', { ...common, ...seed, INVENTORY_SRV: `127.0.0.1:${await freePort()}` }),
+        await startBuilt(`inventory-${i}`, 'src/srv/inventory/main.js', {
+          ...common,
+          ...seed,
+          INVENTORY_SRV: `127.0.0.1:${await freePort()}`,
+        }),
       );
     }
     for (let i = 1; i <= INSTANCES; i++) {
       srvs.order.push(
-        await start(`order-${i}`, 'src/srv/order/main.js', {
+        await startBuilt(`order-${i}`, 'src/srv/order/main.js', {
           ...common,
           ORDER_SRV: `127.0.0.1:${await freePort()}`,
           ORDER_SN_NODE: String(i),
@@ -105,7 +74,7 @@ async function main(): Promise<void> {
     procs.push(...srvs.goods, ...srvs.inventory, ...srvs.order);
     const port = await freePort();
     procs.push(
-      await start('gateway', 'src/main.js', {
+      await startBuilt('gateway', 'src/main.js', {
         ...common,
         HOST: '127.0.0.1',
         PORT: String(port),
@@ -184,8 +153,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
-    await Promise.all(procs.map(exited));
+    await stopAll(procs);
     await agent.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
