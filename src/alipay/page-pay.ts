@@ -2,6 +2,7 @@
 // notifies and returns Alipay sends back, and the pay-window rule deciding whether an order still
 // has anything to pay and until when. Nothing here calls Alipay: the OpenAPI is the order srv's.
 import type { AlipaySdk } from 'alipay-sdk';
+import { LRUCache } from 'lru-cache';
 import { formatChinaTime } from '../../global/china-time';
 import { formatYuan } from '../../global/money';
 import { isUnpaid } from '../../global/order-status';
@@ -14,6 +15,13 @@ export interface AlipayPagePayConfig extends AlipayKeysConfig {
   ALIPAY_SUBJECT_PREFIX: string;
 }
 
+/** What a page-pay URL is made for: `totalCents` in fen, `expiresAt` epoch ms (see PayWindow). */
+export interface PagePayOrder {
+  orderSn: string;
+  totalCents: number;
+  expiresAt?: number | undefined;
+}
+
 export interface AlipayPagePay {
   readonly appId: string;
   /**
@@ -21,7 +29,7 @@ export interface AlipayPagePay {
    * `now` (epoch ms). With `expiresAt` (epoch ms), Alipay refuses payment after that instant
    * (`time_expire`, China time).
    */
-  pagePayUrl(order: { orderSn: string; totalCents: number; expiresAt?: number | undefined }, now: number): string;
+  pagePayUrl(order: PagePayOrder, now: number): string;
   /**
    * RSA2 check of an async notification over its form fields as received (decoded once, never
    * twice): every non-empty field but `sign` and `sign_type`, sorted, k=v joined by &.
@@ -74,28 +82,47 @@ function verifier(sdk: AlipaySdk) {
   };
 }
 
+/**
+ * A signed URL is reused for the same order, amount and expiry while it is younger than this: an
+ * RSA2 signature costs more CPU than the rest of an order-detail request, and the SPA reads an
+ * unpaid order's detail over and over. Alipay accepts a stamp this old.
+ */
+export const PAGE_PAY_URL_REUSE_MS = 60_000;
+/** Unpaid orders whose URL is remembered; the oldest is forgotten first. */
+const REMEMBERED_URLS = 10_000;
+
 /** The gateway's page pay and notify/return checks over one SDK object. Call once per process. */
 export function createAlipayPagePay(config: AlipayPagePayConfig): AlipayPagePay {
   const sdk = createAlipaySdk(config);
   const verify = verifier(sdk);
+  const signed = new LRUCache<string, { url: string; stampedAt: number }>({ max: REMEMBERED_URLS });
   return {
     appId: config.ALIPAY_APP_ID,
-    pagePayUrl({ orderSn, totalCents, expiresAt }, now) {
-      return sdk.pageExecute('alipay.trade.page.pay', 'GET', {
-        bizContent: {
-          out_trade_no: orderSn,
-          product_code: 'FAST_INSTANT_TRADE_PAY',
-          total_amount: formatYuan(totalCents),
-          subject: `${config.ALIPAY_SUBJECT_PREFIX}${orderSn}`,
-          ...(expiresAt !== undefined ? { time_expire: formatChinaTime(expiresAt) } : {}),
-        },
-        notifyUrl: config.ALIPAY_NOTIFY_URL,
-        returnUrl: config.ALIPAY_RETURN_URL,
-        // The SDK would stamp process-local time; Alipay checks it as China time.
-        timestamp: formatChinaTime(now),
-      });
+    pagePayUrl(order, now) {
+      const key = `${order.orderSn} ${order.totalCents} ${order.expiresAt ?? ''}`;
+      const known = signed.get(key);
+      if (known && now >= known.stampedAt && now - known.stampedAt < PAGE_PAY_URL_REUSE_MS) return known.url;
+      const url = signPagePayUrl(order, now);
+      signed.set(key, { url, stampedAt: now });
+      return url;
     },
     verifyNotify: verify,
     verifyReturn: verify,
   };
+
+  function signPagePayUrl({ orderSn, totalCents, expiresAt }: PagePayOrder, now: number) {
+    return sdk.pageExecute('alipay.trade.page.pay', 'GET', {
+      bizContent: {
+        out_trade_no: orderSn,
+        product_code: 'FAST_INSTANT_TRADE_PAY',
+        total_amount: formatYuan(totalCents),
+        subject: `${config.ALIPAY_SUBJECT_PREFIX}${orderSn}`,
+        ...(expiresAt !== undefined ? { time_expire: formatChinaTime(expiresAt) } : {}),
+      },
+      notifyUrl: config.ALIPAY_NOTIFY_URL,
+      returnUrl: config.ALIPAY_RETURN_URL,
+      // The SDK would stamp process-local time; Alipay checks it as China time.
+      timestamp: formatChinaTime(now),
+    });
+  }
 }

@@ -28,6 +28,8 @@ export interface StartOptions {
   logFile?: string;
   /** Arguments after the script. */
   args?: string[];
+  /** Node's own flags, before the script (cluster workers inherit them). */
+  nodeArgs?: string[];
   /** How long it may take to become ready (default 30 s). */
   timeoutMs?: number;
 }
@@ -50,7 +52,7 @@ export function startBuilt(name: string, entry: string, env: Record<string, stri
 /** Any script under this Node, resolved once it is ready (see StartOptions.ready); rejected if it exits first. */
 export function startNode(name: string, script: string, env: Record<string, string>, options: StartOptions = {}): Promise<Proc> {
   const logFd = options.logFile ? fs.openSync(options.logFile, 'a') : undefined;
-  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...(options.args ?? [])], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', logFd ?? 'pipe', logFd ?? 'pipe'],
   });

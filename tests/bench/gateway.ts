@@ -16,6 +16,8 @@
 // Settings (environment, all optional):
 //   BENCH_WORKERS=1,2 (GATEWAY_WORKERS values)   BENCH_CONCURRENCY=16,64   BENCH_SECONDS=5 (per run)
 //   BENCH_REPEATS=3   BENCH_WARMUP_SECONDS=2 (each scenario once before the repeats, not reported)
+//   BENCH_ROUTES=orders,health (only the routes whose name contains one of these; default all)
+//   BENCH_PROFILE_DIR=<dir> (the gateway processes run with --cpu-prof and write their profiles there on exit)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -45,6 +47,8 @@ interface Settings {
   seconds: number;
   repeats: number;
   warmupSeconds: number;
+  routes: Route[];
+  profileDir?: string;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -64,6 +68,8 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     seconds: positive('BENCH_SECONDS', env.BENCH_SECONDS || '5'),
     repeats: positive('BENCH_REPEATS', env.BENCH_REPEATS || '3'),
     warmupSeconds: positive('BENCH_WARMUP_SECONDS', env.BENCH_WARMUP_SECONDS || '2'),
+    routes: chosenRoutes(env.BENCH_ROUTES),
+    ...(env.BENCH_PROFILE_DIR ? { profileDir: path.resolve(env.BENCH_PROFILE_DIR) } : {}),
   };
 }
 
@@ -124,6 +130,7 @@ async function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
 
 async function startGatewayProcess(
   workers: number,
+  profileDir: string | undefined,
   dataDir: string,
   secrets: DevSecrets,
   targets: SrvTargets,
@@ -146,7 +153,12 @@ async function startGatewayProcess(
     ORDER_SRV: targets.order,
   };
   const logFile = path.join(dataDir, `gateway-${workers}.log`);
-  const proc = await startBuilt(`gateway (GATEWAY_WORKERS=${workers})`, 'src/main.js', env, { ready: { port }, logFile });
+  const proc = await startBuilt(`gateway (GATEWAY_WORKERS=${workers})`, 'src/main.js', env, {
+    ready: { port },
+    logFile,
+    // Inherited by the cluster workers too; each process writes its profile when it exits.
+    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+  });
   procs.push(proc);
   const listening = await waitForListening(logFile, workers);
   const processes = processTree(proc.child.pid ?? 0).length;
@@ -176,7 +188,8 @@ async function startSystem(settings: Settings, dataDir: string, procs: Proc[]): 
   const targets = await startSrvs(dataDir, procs);
   const srvProcs = [...procs];
   const gateways: GatewayServer[] = [];
-  for (const workers of settings.workers) gateways.push(await startGatewayProcess(workers, dataDir, secrets, targets, procs));
+  for (const workers of settings.workers)
+    gateways.push(await startGatewayProcess(workers, settings.profileDir, dataDir, secrets, targets, procs));
   const floors = { express: await startFloor('express', procs), http: await startFloor('http', procs) };
   return { targets, srvProcs, gateways, floors, jwtKey: secrets.jwtKey };
 }
@@ -227,8 +240,10 @@ interface Route {
   direct?: DirectRpc;
 }
 
+const HEALTH: Route = { name: 'GET /health', method: 'GET', request: () => ({ path: '/health' }) };
+
 const ROUTES: Route[] = [
-  { name: 'GET /health', method: 'GET', request: () => ({ path: '/health' }) },
+  HEALTH,
   { name: 'GET /o/v1/orders', method: 'GET', request: (u) => ({ path: '/o/v1/orders', token: u.token }), direct: 'OrderList' },
   {
     name: 'GET /o/v1/orders/:id',
@@ -250,6 +265,17 @@ const ROUTES: Route[] = [
   },
 ];
 
+function chosenRoutes(filter: string | undefined): Route[] {
+  const words = (filter ?? '')
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
+  if (words.length === 0) return ROUTES;
+  const chosen = ROUTES.filter((r) => words.some((w) => r.name.includes(w)));
+  if (chosen.length === 0) throw new Error(`BENCH_ROUTES matches none of: ${ROUTES.map((r) => r.name).join(', ')}`);
+  return chosen;
+}
+
 const FLOOR_NAMES: Record<FloorKind, string> = { express: 'bare Express 5', http: 'bare node:http' };
 
 type Scenario =
@@ -269,13 +295,15 @@ function keyOf(s: Scenario): string {
 }
 
 /** One repeat's scenarios at one concurrency: each route through every gateway and then directly, then the floors. */
-function scenariosAt(system: System, concurrency: number): Scenario[] {
+function scenariosAt(system: System, settings: Settings, concurrency: number): Scenario[] {
   const scenarios: Scenario[] = [];
-  for (const route of ROUTES) {
+  for (const route of settings.routes) {
     for (const gateway of system.gateways) scenarios.push({ kind: 'gateway', gateway, route, concurrency });
     if (route.direct) scenarios.push({ kind: 'direct', rpc: route.direct, concurrency });
   }
-  for (const floor of ['express', 'http'] as const) scenarios.push({ kind: 'floor', floor, concurrency });
+  if (settings.routes.includes(HEALTH)) {
+    for (const floor of ['express', 'http'] as const) scenarios.push({ kind: 'floor', floor, concurrency });
+  }
   return scenarios;
 }
 
@@ -531,7 +559,7 @@ function whereCells(f: Figures): string[] {
 
 function gatewayTable(gateway: GatewayServer, results: Results, settings: Settings): string {
   const rows: string[][] = [];
-  for (const route of ROUTES) {
+  for (const route of settings.routes) {
     for (const concurrency of settings.concurrency) {
       const g = results.of({ kind: 'gateway', gateway, route, concurrency });
       const d = route.direct ? results.of({ kind: 'direct', rpc: route.direct, concurrency }) : undefined;
@@ -569,7 +597,7 @@ function gatewayTable(gateway: GatewayServer, results: Results, settings: Settin
 
 function directTable(results: Results, settings: Settings): string {
   const rows: string[][] = [];
-  for (const route of ROUTES) {
+  for (const route of settings.routes) {
     if (!route.direct) continue;
     for (const concurrency of settings.concurrency) {
       const d = results.of({ kind: 'direct', rpc: route.direct, concurrency });
@@ -594,7 +622,8 @@ function floorsTable(results: Results, settings: Settings): string {
 }
 
 function healthVersusExpress(system: System, results: Results, settings: Settings): string[] {
-  const health = ROUTES[0]!;
+  const health = HEALTH;
+  if (!settings.routes.includes(HEALTH)) return [];
   return settings.concurrency.map((concurrency) => {
     const bare = results.of({ kind: 'floor', floor: 'express', concurrency });
     const parts = system.gateways.map((gateway) => {
@@ -649,11 +678,11 @@ async function runAll(system: System, users: BenchUser[], settings: Settings, pr
     if (Object.keys(sample.failures).length > 0) problems.push(`${label} ${keyOf(s)}: ${JSON.stringify(sample.failures)}`);
     return sample;
   };
-  for (const s of scenariosAt(system, settings.concurrency[0]!)) await run(s, settings.warmupSeconds, 'warm-up');
+  for (const s of scenariosAt(system, settings, settings.concurrency[0]!)) await run(s, settings.warmupSeconds, 'warm-up');
   for (let repeat = 1; repeat <= settings.repeats; repeat++) {
     const startedAt = Date.now();
     for (const concurrency of settings.concurrency) {
-      for (const s of scenariosAt(system, concurrency)) results.add(s, await run(s, settings.seconds, `repeat ${repeat}`));
+      for (const s of scenariosAt(system, settings, concurrency)) results.add(s, await run(s, settings.seconds, `repeat ${repeat}`));
     }
     out(`  repeat ${repeat}/${settings.repeats} done in ${((Date.now() - startedAt) / 1000).toFixed(0)} s, load average ${loadAverage()}`);
   }
@@ -668,8 +697,10 @@ function report(system: System, results: Results, settings: Settings): void {
   out();
   out(directTable(results, settings));
   out();
-  out(floorsTable(results, settings));
-  out();
+  if (settings.routes.includes(HEALTH)) {
+    out(floorsTable(results, settings));
+    out();
+  }
   for (const line of healthVersusExpress(system, results, settings)) out(line);
   out();
   for (const line of LEGEND) out(line);

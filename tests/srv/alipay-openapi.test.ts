@@ -8,7 +8,7 @@ import { formatChinaTime } from '../../global/china-time';
 import type { AlipayKeysConfig } from '../../src/alipay/keys';
 import { notifyFields, signAlipayNotify, signContent, standInTradeNo } from '../../src/alipay/notify-form';
 import { AlipayApiError, type AlipayOpenApi, createAlipayOpenApi } from '../../src/alipay/open-api';
-import { createAlipayPagePay } from '../../src/alipay/page-pay';
+import { createAlipayPagePay, PAGE_PAY_URL_REUSE_MS } from '../../src/alipay/page-pay';
 import { type StandInAlipay, startStandInAlipay } from '../helpers/alipay-server';
 import { signNotify, verifyPagePayUrl } from '../helpers/http';
 
@@ -264,6 +264,24 @@ describe('page pay and notify signing', () => {
     const url = alipay.pagePayUrl({ orderSn: 'SN4', totalCents: 100 }, Date.parse('2020-01-02T03:04:05+08:00'));
     expect(new URL(url).searchParams.get('timestamp')).toBe('2020-01-02 03:04:05');
     expect(verifyPagePayUrl(url, app.publicKey)).toBe(true);
+  });
+
+  it('when the same order asks again within a minute then its signed URL is reused, and a new amount, expiry or minute signs anew', () => {
+    const alipay = createAlipayPagePay(pagePayConfig());
+    const at = Date.parse('2026-03-01T10:00:00+08:00');
+    const order = { orderSn: 'SN5', totalCents: 990, expiresAt: at + 30 * 60_000 };
+    const first = alipay.pagePayUrl(order, at);
+    const stampOf = (url: string) => new URL(url).searchParams.get('timestamp');
+    expect(alipay.pagePayUrl(order, at + PAGE_PAY_URL_REUSE_MS - 1)).toBe(first);
+    const later = alipay.pagePayUrl(order, at + PAGE_PAY_URL_REUSE_MS);
+    expect(stampOf(later)).toBe('2026-03-01 10:01:00');
+    const otherAmount = alipay.pagePayUrl({ ...order, totalCents: 991 }, at);
+    expect(JSON.parse(new URL(otherAmount).searchParams.get('biz_content') ?? '{}')).toMatchObject({ total_amount: '9.91' });
+    const otherExpiry = alipay.pagePayUrl({ ...order, expiresAt: order.expiresAt - 60_000 }, at);
+    expect(JSON.parse(new URL(otherExpiry).searchParams.get('biz_content') ?? '{}')).toMatchObject({ time_expire: '2026-03-01 10:29:00' });
+    // A clock that went back never gets a URL stamped in its future.
+    expect(stampOf(alipay.pagePayUrl(order, at - 1000))).toBe('2026-03-01 09:59:59');
+    for (const url of [first, later, otherAmount, otherExpiry]) expect(verifyPagePayUrl(url, app.publicKey)).toBe(true);
   });
 
   it('when a notify is signed with the stand-in Alipay key then verifyNotify accepts it, through form encoding and back', () => {
