@@ -1,5 +1,5 @@
 // Structured JSON logs. Tokens, keys and signatures never reach a log line: request lines carry no
-// headers at all (see the request logger in src/app.ts), and these fields are censored wherever they appear.
+// headers at all (see middlewares/access-log.ts), and these fields are censored wherever they appear.
 import pino from 'pino';
 
 export type Logger = pino.Logger;

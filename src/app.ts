@@ -1,12 +1,12 @@
 // createApp(deps): the gateway's HTTP surface, built from its parts and nothing else. Nothing here
 // reads the environment or connects; main.ts and the tests decide what the deps are.
 import express from 'express';
-import { pinoHttp } from 'pino-http';
+import { accessLog } from '../middlewares/access-log';
 import { authenticate, requireAdmin } from '../middlewares/auth';
 import { callContext } from '../middlewares/call-context';
 import { corsPolicy } from '../middlewares/cors';
 import { errorHandler, notFound } from '../middlewares/error-handler';
-import { requestId, requestIdOf } from '../middlewares/request-id';
+import { requestId } from '../middlewares/request-id';
 import { adminRoutes } from '../routes/admin';
 import { liveness, readinessRoutes } from '../routes/health';
 import { orderRoutes } from '../routes/order';
@@ -22,20 +22,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Liveness first: a probe's answer costs no request id, access line or anything else.
   app.get('/health', liveness);
   app.use(requestId());
-  app.use(
-    pinoHttp({
-      logger: deps.logger,
-      genReqId: (_req, res) => requestIdOf(res as express.Response),
-      // The error handler logs a 5xx's cause at error level; the access line need not repeat it.
-      customLogLevel: (_req, res) => (res.statusCode >= 500 ? 'warn' : 'info'),
-      // What an access line needs, and nothing a header could leak: no headers, no body.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      wrapSerializers: false,
-    }),
-  );
+  // The error handler logs a 5xx's cause at error level; the access line says only that it happened.
+  app.use(accessLog(deps.logger));
   app.use(corsPolicy());
   app.use(callContext());
   app.use(readinessRoutes(deps));

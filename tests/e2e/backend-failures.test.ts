@@ -192,6 +192,11 @@ describe('a client that goes away', () => {
       (line) => line !== undefined,
     );
     expect(closed).toMatchObject({ level: 30, status: 499 });
+    // Its access line says it was aborted, once, and nothing claims it completed.
+    expect(lines.filter((l) => l.msg === 'request aborted')).toEqual([
+      expect.objectContaining({ level: 30, req: expect.objectContaining({ method: 'POST', url: '/o/v1/orders' }) }),
+    ]);
+    expect(lines.filter((l) => l.msg === 'request completed')).toEqual([]);
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 });

@@ -46,6 +46,26 @@ describe('GET /health', () => {
       gateway.close();
     }
   });
+
+  it("when Alipay's return carries its signature in the query then the access line keeps the URL and censors only the sign", async () => {
+    const lines: Array<{ msg: string; level: number; req?: { url?: string }; res?: unknown; responseTime?: unknown }> = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const gateway = buildGateway(stack.targets, {}, { logger });
+    try {
+      await request(gateway.app).get('/o/v1/pay/alipay/return?out_trade_no=SN1&sign=c2VjcmV0K3NpZw%3D%3D&sign_type=RSA2');
+      const access = lines.filter((l) => l.msg === 'request completed');
+      expect(access).toHaveLength(1);
+      expect(access[0]).toMatchObject({
+        level: 30,
+        req: { url: '/o/v1/pay/alipay/return?out_trade_no=SN1&sign=[redacted]&sign_type=RSA2' },
+        res: { statusCode: expect.any(Number) },
+        responseTime: expect.any(Number),
+      });
+      expect(JSON.stringify(lines)).not.toContain('c2VjcmV0K3NpZw');
+    } finally {
+      gateway.close();
+    }
+  });
 });
 
 describe('authentication on every user route', () => {
