@@ -157,11 +157,15 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
     breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
   });
   let features: ReadonlySet<string> = new Set();
+  let featuresSaid: string | undefined;
   // Only the order srv says anything a client acts on (its cart rules, idempotency keys).
   const learnsFeatures = name === 'order';
   const learnFeatures = (md: grpc.Metadata) => {
-    const said = md.get(FEATURES_KEY)[0];
-    features = new Set(typeof said === 'string' ? said.split(' ') : []);
+    const value = md.get(FEATURES_KEY)[0];
+    const said = typeof value === 'string' ? value : undefined;
+    if (said === featuresSaid) return; // the same words as last time: nothing to build
+    featuresSaid = said;
+    features = new Set(said ? said.split(' ') : []);
   };
 
   const api: Record<string, unknown> = {};

@@ -18,6 +18,7 @@
 //   BENCH_REPEATS=3   BENCH_WARMUP_SECONDS=2 (each scenario once before the repeats, not reported)
 //   BENCH_ROUTES=orders,health (only the routes whose name contains one of these; default all)
 //   BENCH_PROFILE_DIR=<dir> (the gateway processes run with --cpu-prof and write their profiles there on exit)
+//   BENCH_GATEWAY_NODE_ARGS="--flag …" (Node flags for the gateway processes, to compare e.g. GC settings)
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,7 +49,8 @@ interface Settings {
   repeats: number;
   warmupSeconds: number;
   routes: Route[];
-  profileDir?: string;
+  /** Node's flags for the gateway processes (and so their workers). */
+  gatewayNodeArgs: string[];
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -69,7 +71,10 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     repeats: positive('BENCH_REPEATS', env.BENCH_REPEATS || '3'),
     warmupSeconds: positive('BENCH_WARMUP_SECONDS', env.BENCH_WARMUP_SECONDS || '2'),
     routes: chosenRoutes(env.BENCH_ROUTES),
-    ...(env.BENCH_PROFILE_DIR ? { profileDir: path.resolve(env.BENCH_PROFILE_DIR) } : {}),
+    gatewayNodeArgs: [
+      ...(env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+      ...(env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(env.BENCH_PROFILE_DIR)}`] : []),
+    ],
   };
 }
 
@@ -130,7 +135,7 @@ async function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
 
 async function startGatewayProcess(
   workers: number,
-  profileDir: string | undefined,
+  nodeArgs: string[],
   dataDir: string,
   secrets: DevSecrets,
   targets: SrvTargets,
@@ -156,8 +161,8 @@ async function startGatewayProcess(
   const proc = await startBuilt(`gateway (GATEWAY_WORKERS=${workers})`, 'src/main.js', env, {
     ready: { port },
     logFile,
-    // Inherited by the cluster workers too; each process writes its profile when it exits.
-    ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    // Inherited by the cluster workers too (a profile is written by each process when it exits).
+    nodeArgs,
   });
   procs.push(proc);
   const listening = await waitForListening(logFile, workers);
@@ -189,7 +194,7 @@ async function startSystem(settings: Settings, dataDir: string, procs: Proc[]): 
   const srvProcs = [...procs];
   const gateways: GatewayServer[] = [];
   for (const workers of settings.workers)
-    gateways.push(await startGatewayProcess(workers, settings.profileDir, dataDir, secrets, targets, procs));
+    gateways.push(await startGatewayProcess(workers, settings.gatewayNodeArgs, dataDir, secrets, targets, procs));
   const floors = { express: await startFloor('express', procs), http: await startFloor('http', procs) };
   return { targets, srvProcs, gateways, floors, jwtKey: secrets.jwtKey };
 }
@@ -665,6 +670,7 @@ function header(settings: Settings): void {
     `runs: GATEWAY_WORKERS ${settings.workers.join(',')} × concurrency ${settings.concurrency.join(',')}, ${settings.seconds} s each, ` +
       `${settings.repeats} interleaved repeat(s), medians shown; warm-up ${settings.warmupSeconds} s per scenario (not shown)`,
   );
+  if (settings.gatewayNodeArgs.length > 0) out(`gateway node flags: ${settings.gatewayNodeArgs.join(' ')}`);
   out(
     `data: ${USERS} users with 2 orders and 3 cart rows each, stock ${STOCK} of goods 1..20; SQLite; srvs LOG_LEVEL=warn, ` +
       'gateway LOG_LEVEL=info (access lines to a file); load generator in a worker thread of this process',
