@@ -54,7 +54,8 @@ export function loadProtos(): Protos {
   return protos;
 }
 
-type UseropDefinition = UserFavDefinition & AddressDefinition & MessageDefinition;
+/** The userop srv's RPCs: UserFav's, Address's and Message's. */
+export type UseropDefinition = UserFavDefinition & AddressDefinition & MessageDefinition;
 type UseropService = Service<UserFavClient & AddressClient & MessageClient, UseropDefinition>;
 let userop: UseropService | undefined;
 

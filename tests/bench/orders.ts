@@ -172,7 +172,14 @@ interface System {
 /** The three srvs and the gateway, started as `npm start` starts them, on the given storage. */
 async function startSystem(storage: Storage): Promise<System> {
   const srvs = await startAllSrvs({
-    env: { ...storage.env, LOG_LEVEL: 'silent', GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.0.0.1:0', ORDER_SRV: '127.0.0.1:0' },
+    env: {
+      ...storage.env,
+      LOG_LEVEL: 'silent',
+      GOODS_SRV: '127.0.0.1:0',
+      INVENTORY_SRV: '127.0.0.1:0',
+      ORDER_SRV: '127.0.0.1:0',
+      USEROP_SRV: '127.0.0.1:0',
+    },
     // Compensations are delivered soon, and an abandoned attempt is recovered well within the settle wait
     // (still twice the default deadline, so no attempt is taken over while its request may be running).
     orderEnv: { RELAY_INTERVAL_MS: '200', ATTEMPT_RECOVER_SECONDS: '10' },
@@ -190,6 +197,7 @@ async function startSystem(storage: Storage): Promise<System> {
       GOODS_SRV: srvs.targets.goods,
       INVENTORY_SRV: srvs.targets.inventory,
       ORDER_SRV: srvs.targets.order,
+      USEROP_SRV: srvs.targets.userop,
       ALIPAY_APP_ID: '2021000000000000',
       ALIPAY_PRIVATE_KEY: app.privateKey,
       ALIPAY_PUBLIC_KEY: alipay.publicKey,
