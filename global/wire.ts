@@ -79,5 +79,12 @@ export const UseropLimits = {
   message: 10_000,
 } as const;
 
+/** The userop srv's refusals, in the course's words (CONTRACT §6); the gateway says the same for what it refuses first. */
+export const UseropMessage = {
+  FavNotFound: '收藏记录不存在',
+  FavExists: '已收藏该商品',
+  AddressNotFound: '收货地址不存在',
+} as const;
+
 /** A message's type: 1 留言, 2 投诉, 3 询问, 4 售后, 5 求购. */
 export const MESSAGE_TYPES = [1, 2, 3, 4, 5] as const;

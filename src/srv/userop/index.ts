@@ -10,7 +10,6 @@ import { migrations, type UseropSchema } from './schema';
 import { createUseropService } from './service';
 
 export type { RunningSrv } from '../running-srv';
-export { ADDRESS_NOT_FOUND, FAV_EXISTS, FAV_NOT_FOUND } from './service';
 
 export interface UseropSrvOptions {
   logger: Logger;

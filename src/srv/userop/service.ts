@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Selectable } from 'kysely';
 import type { UseropDefinition } from '../../../global/proto';
-import { MESSAGE_TYPES, UseropLimits } from '../../../global/wire';
+import { MESSAGE_TYPES, UseropLimits, UseropMessage } from '../../../global/wire';
 import type { AddressRequest__Output } from '../../../proto/types/AddressRequest';
 import type { AddressResponse } from '../../../proto/types/AddressResponse';
 import type { MessageResponse } from '../../../proto/types/MessageResponse';
@@ -14,10 +14,6 @@ import type { AddressTable, LeavingMessageTable, UseropSchema } from './schema';
 
 const INT32_MAX = 2 ** 31 - 1;
 const isId = (id: number) => Number.isInteger(id) && id >= 1 && id <= INT32_MAX;
-
-export const FAV_NOT_FOUND = '收藏记录不存在';
-export const FAV_EXISTS = '已收藏该商品';
-export const ADDRESS_NOT_FOUND = '收货地址不存在';
 
 function invalid(message: string): RpcError {
   return new RpcError(grpc.status.INVALID_ARGUMENT, message);
@@ -86,7 +82,7 @@ export function createUseropService({ db, now = Date.now }: UseropServiceDeps): 
 
   async function liveAddress(trx: Kysely<UseropSchema>, request: AddressRequest__Output) {
     const row = await findAddress(trx, request.id, request.userId);
-    if (!row) throw new RpcError(grpc.status.NOT_FOUND, ADDRESS_NOT_FOUND);
+    if (!row) throw new RpcError(grpc.status.NOT_FOUND, UseropMessage.AddressNotFound);
     return row;
   }
 
@@ -107,7 +103,7 @@ export function createUseropService({ db, now = Date.now }: UseropServiceDeps): 
         await db.insertInto('user_fav').values({ user_id: userId, goods_id: request.goodsId, created_at: now() }).execute();
       } catch (err) {
         // The unique (user, goods) index decides, so two concurrent adds make one favourite and one refusal.
-        if (isUniqueViolation(err)) throw new RpcError(grpc.status.ALREADY_EXISTS, FAV_EXISTS);
+        if (isUniqueViolation(err)) throw new RpcError(grpc.status.ALREADY_EXISTS, UseropMessage.FavExists);
         throw err;
       }
       return {};
@@ -119,7 +115,7 @@ export function createUseropService({ db, now = Date.now }: UseropServiceDeps): 
         .where('user_id', '=', request.userId)
         .where('goods_id', '=', request.goodsId)
         .executeTakeFirst();
-      if (deleted.numDeletedRows === 0n) throw new RpcError(grpc.status.NOT_FOUND, FAV_NOT_FOUND);
+      if (deleted.numDeletedRows === 0n) throw new RpcError(grpc.status.NOT_FOUND, UseropMessage.FavNotFound);
       return {};
     },
 
@@ -130,7 +126,7 @@ export function createUseropService({ db, now = Date.now }: UseropServiceDeps): 
         .where('user_id', '=', request.userId)
         .where('goods_id', '=', request.goodsId)
         .executeTakeFirst();
-      if (!row) throw new RpcError(grpc.status.NOT_FOUND, FAV_NOT_FOUND);
+      if (!row) throw new RpcError(grpc.status.NOT_FOUND, UseropMessage.FavNotFound);
       return {};
     },
 
