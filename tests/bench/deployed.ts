@@ -47,22 +47,24 @@ export function startBuilt(name: string, entry: string, env: Record<string, stri
 }
 
 /**
- * The goods, inventory and order srvs from dist/, each its own process on a free port of 127.0.0.1, goods and
+ * The goods, inventory, order and userop srvs from dist/, each its own process on a free port of 127.0.0.1, goods and
  * inventory seeded with the demo catalogue. `env` goes to all three, `orderEnv` to the order srv only. Each
  * process is pushed to `procs` as soon as it started, so the caller can stop it whatever happens next.
  */
 export async function startSrvProcesses(env: Record<string, string>, orderEnv: Record<string, string>, procs: Proc[]): Promise<SrvTargets> {
-  const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort() };
+  const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort(), userop: await freePort() };
   const targets: SrvTargets = {
     goods: `127.0.0.1:${ports.goods}`,
     inventory: `127.0.0.1:${ports.inventory}`,
     order: `127.0.0.1:${ports.order}`,
+    userop: `127.0.0.1:${ports.userop}`,
   };
-  const dial = { GOODS_SRV: targets.goods, INVENTORY_SRV: targets.inventory, ORDER_SRV: targets.order };
+  const dial = srvTargetsEnv(targets);
   const seeded = { ...env, SEED_DEMO: 'true' };
   procs.push(await startBuilt('goods', 'src/srv/goods/main.js', { ...seeded, ...dial }, { ready: { port: ports.goods } }));
   procs.push(await startBuilt('inventory', 'src/srv/inventory/main.js', { ...seeded, ...dial }, { ready: { port: ports.inventory } }));
   procs.push(await startBuilt('order', 'src/srv/order/main.js', { ...env, ...dial, ...orderEnv }, { ready: { port: ports.order } }));
+  procs.push(await startBuilt('userop', 'src/srv/userop/main.js', { ...env, ...dial }, { ready: { port: ports.userop } }));
   return targets;
 }
 
@@ -82,7 +84,7 @@ export function gatewayEnv(port: number, secrets: DevSecrets): Record<string, st
 
 /** The srvs' targets as the gateway reads them. */
 export function srvTargetsEnv(targets: SrvTargets): Record<string, string> {
-  return { GOODS_SRV: targets.goods, INVENTORY_SRV: targets.inventory, ORDER_SRV: targets.order };
+  return { GOODS_SRV: targets.goods, INVENTORY_SRV: targets.inventory, ORDER_SRV: targets.order, USEROP_SRV: targets.userop };
 }
 
 /** Any script under this Node, resolved once it is ready (see StartOptions.ready); rejected if it exits first. */

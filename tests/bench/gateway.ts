@@ -103,7 +103,7 @@ interface System {
   jwtKey: string;
 }
 
-/** Starts the three srvs; every process started is pushed to `procs` at once, so the caller can stop it. */
+/** Starts the four srvs; every process started is pushed to `procs` at once, so the caller can stop it. */
 function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
   // The seeded orders stay open (and payable) however long the bench runs.
   return startSrvProcesses({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, { ORDER_TIMEOUT_SECONDS: '86400' }, procs);

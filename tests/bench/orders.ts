@@ -220,10 +220,17 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
   }
 }
 
-/** The three srvs and the gateway in this process, started as `npm start` starts them, on the given storage. */
+/** The four srvs and the gateway in this process, started as `npm start` starts them, on the given storage. */
 async function startOneProcess(storage: Storage): Promise<System> {
   const srvs = await startAllSrvs({
-    env: { ...storage.env, LOG_LEVEL: 'silent', GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.0.0.1:0', ORDER_SRV: '127.0.0.1:0' },
+    env: {
+      ...storage.env,
+      LOG_LEVEL: 'silent',
+      GOODS_SRV: '127.0.0.1:0',
+      INVENTORY_SRV: '127.0.0.1:0',
+      ORDER_SRV: '127.0.0.1:0',
+      USEROP_SRV: '127.0.0.1:0',
+    },
     orderEnv: ORDER_SRV_ENV,
     logger: silentLogger,
     seedDemo: true,
@@ -239,6 +246,7 @@ async function startOneProcess(storage: Storage): Promise<System> {
       GOODS_SRV: srvs.targets.goods,
       INVENTORY_SRV: srvs.targets.inventory,
       ORDER_SRV: srvs.targets.order,
+      USEROP_SRV: srvs.targets.userop,
       ALIPAY_APP_ID: '2021000000000000',
       ALIPAY_PRIVATE_KEY: app.privateKey,
       ALIPAY_PUBLIC_KEY: alipay.publicKey,
