@@ -54,8 +54,10 @@ const breaker = {
   BREAKER_COOLDOWN_MS: int(100, 600_000).default(5000),
 };
 
-/** How a srv registers itself in Consul (only when CONSUL_HTTP_ADDR is set). */
+/** How a srv presents itself to operations: Consul registration (only with CONSUL_HTTP_ADDR) and metrics. */
 const registration = (srvName: string) => ({
+  /** GET /metrics (Prometheus text) on this port, on the srv's listen host; off when unset. */
+  METRICS_PORT: int(0, 65535).optional(),
   SRV_NAME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes')
