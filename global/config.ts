@@ -46,6 +46,13 @@ const common = {
     .string()
     .regex(/^[A-Za-z0-9._/-]+$/, 'must be a Consul KV key')
     .optional(),
+  /** OTLP collector base URL: traces are exported there when set (and OpenTelemetry is not loaded otherwise). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z
+    .enum(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json' })
+    .default('http/protobuf'),
+  /** The service name on this process's spans; defaults to the process's own name (order-web, order-srv, …). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
 };
 
 /** Calls to a srv that keeps timing out fail fast (503) for a cool-down, then one probe is let through. */
@@ -54,8 +61,10 @@ const breaker = {
   BREAKER_COOLDOWN_MS: int(100, 600_000).default(5000),
 };
 
-/** How a srv registers itself in Consul (only when CONSUL_HTTP_ADDR is set). */
+/** How a srv presents itself to operations: Consul registration (only with CONSUL_HTTP_ADDR) and metrics. */
 const registration = (srvName: string) => ({
+  /** GET /metrics (Prometheus text) on this port, on the srv's listen host; off when unset. */
+  METRICS_PORT: int(0, 65535).optional(),
   SRV_NAME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes')

@@ -1,5 +1,6 @@
 // srv-conn: the gRPC client of each srv (goods, inventory, order, userop), created once from config.
-// Every call carries a deadline and the request id, and is cancelled when the caller's signal aborts.
+// Every call carries a deadline and the request id, is cancelled when the caller's signal aborts, and
+// is timed (grpc_client_duration_seconds by srv, method and status code).
 
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -8,6 +9,7 @@ import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen } fr
 import { service as healthService } from 'grpc-health-check';
 import { isConsulTarget, useConsulDiscovery } from './discovery';
 import type { Logger } from './logger';
+import { byStatusCode, grpcClientDuration } from './metrics';
 import { serviceDefinitions } from './proto';
 import {
   ERROR_REASON_KEY,
@@ -49,6 +51,11 @@ export class SrvCallError extends Error {
 function trailer(err: grpc.ServiceError, key: string): string | undefined {
   const value = err.metadata?.get(key)[0];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** A status code's name as metrics label it (`OK`, `NOT_FOUND`, …). */
+export function statusName(code: grpc.status): string {
+  return grpc.status[code] ?? String(code);
 }
 
 function toSrvCallError(srv: SrvName, err: grpc.ServiceError): SrvCallError {
@@ -200,11 +207,14 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
         ctx.signal?.addEventListener('abort', onAbort, { once: true });
       });
     const keyedRetries = method === 'CreateOrder';
+    const durations = byStatusCode(grpcClientDuration, name, method, statusName);
+    const observe = (code: grpc.status, startedAt: number) => durations(code).observeSince(startedAt);
     api[method] = async (request: unknown, ctx: CallContext = {}) => {
+      const startedAt = performance.now();
       // Epoch ms: grpc-js takes a number as well as a Date, and a number costs no object per call.
       const deadline = ctx.deadline?.getTime() ?? Date.now() + options.deadlineMs;
       try {
-        return await breaker.execute(async () => {
+        const response = await breaker.execute(async () => {
           for (let attempt = 0; ; attempt++) {
             try {
               return await once(request, ctx, deadline);
@@ -223,11 +233,15 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
             }
           }
         });
+        observe(grpc.status.OK, startedAt);
+        return response;
       } catch (err) {
-        if (err instanceof BrokenCircuitError) {
-          throw new SrvCallError(name, grpc.status.UNAVAILABLE, `${name} srv keeps timing out; failing fast for a while`);
-        }
-        throw err;
+        const failure =
+          err instanceof BrokenCircuitError
+            ? new SrvCallError(name, grpc.status.UNAVAILABLE, `${name} srv keeps timing out; failing fast for a while`)
+            : err;
+        observe(failure instanceof SrvCallError ? failure.code : grpc.status.UNKNOWN, startedAt);
+        throw failure;
       }
     };
   }

@@ -4,6 +4,7 @@
 // `success` is answered only once the outcome is durably recorded, or was already.
 import * as grpc from '@grpc/grpc-js';
 import express, { type Request, type Response, Router } from 'express';
+import { Counter } from 'prom-client';
 import { parseChinaTime } from '../global/china-time';
 import { AppError } from '../global/errors';
 import { isPaid, TRADE_CLOSED, TRADE_FINISHED, TRADE_SUCCESS } from '../global/order-status';
@@ -13,6 +14,14 @@ import { callOf } from '../middlewares/call-context';
 import type { AppDeps } from '../src/deps';
 
 type Form = Record<string, string>;
+
+/**
+ * Each notify by what came of it: paid, already (a repeat), late (the order had closed), closed
+ * (Alipay closed the trade), ignored (nothing to record), refused (not ours to act on), failed (not
+ * recorded; Alipay sends it again).
+ */
+const notifies = new Counter({ name: 'alipay_notifies_total', help: 'Alipay notifies, by outcome', labelNames: ['outcome'] });
+const PAYMENT_OUTCOMES = new Set(['paid', 'already', 'late']);
 
 const AMOUNT = /^\d{1,10}(\.\d{1,2})?$/;
 
@@ -54,6 +63,7 @@ export function payRoutes({ srv, alipay, logger, bodyLimit, pay }: AppDeps): Rou
     const call = callOf(res);
     const reply = (text: 'success' | 'fail') => void res.type('text/plain').send(text);
     const refuse = (reason: string, extra: object = {}) => {
+      notifies.inc({ outcome: 'refused' });
       const { sign: _sign, ...fields } = form ?? {};
       logger.warn({ requestId: call.requestId, reason, notify: fields, ...extra }, 'alipay notify refused');
       reply('fail');
@@ -80,16 +90,22 @@ export function payRoutes({ srv, alipay, logger, bodyLimit, pay }: AppDeps): Rou
             },
           );
           if (outcome === 'late') logger.warn({ requestId: call.requestId, orderSn, tradeNo: form.trade_no }, 'late payment acknowledged');
+          notifies.inc({ outcome: PAYMENT_OUTCOMES.has(outcome) ? outcome : 'paid' });
           return reply('success');
         }
         case TRADE_CLOSED:
           // Alipay closed the trade: that closes our order only while it is unpaid.
-          await srv.order.UpdateOrderStatus({ orderSn, status, payTime: 0, tradeNo: '', totalAmount: '' }, call).catch((err: unknown) => {
-            if (err instanceof SrvCallError && err.code === grpc.status.FAILED_PRECONDITION) return; // paid: nothing to close
-            throw err;
-          });
+          // With its trade_no, so the srv counts the close as Alipay's rather than a cancel.
+          await srv.order
+            .UpdateOrderStatus({ orderSn, status, payTime: 0, tradeNo: form.trade_no ?? '', totalAmount: '' }, call)
+            .catch((err: unknown) => {
+              if (err instanceof SrvCallError && err.code === grpc.status.FAILED_PRECONDITION) return; // paid: nothing to close
+              throw err;
+            });
+          notifies.inc({ outcome: 'closed' });
           return reply('success');
         case 'WAIT_BUYER_PAY':
+          notifies.inc({ outcome: 'ignored' });
           return reply('success'); // created, not paid: nothing to record
         default:
           return refuse('unknown trade_status');
@@ -99,6 +115,7 @@ export function payRoutes({ srv, alipay, logger, bodyLimit, pay }: AppDeps): Rou
       if (err instanceof SrvCallError && err.reason === ErrorReason.AmountMismatch) return refuse('amount mismatch');
       // Not recorded (a srv is down, say): not `success`, so Alipay sends it again.
       logger.error({ err, requestId: call.requestId, orderSn }, 'alipay notify not recorded; Alipay will retry');
+      notifies.inc({ outcome: 'failed' });
       return reply('fail');
     }
   }

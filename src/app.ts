@@ -1,16 +1,19 @@
 // createApp(deps): the gateway's HTTP surface, built from its parts and nothing else. Nothing here
 // reads the environment or connects; main.ts and the tests decide what the deps are.
 import express from 'express';
+import { scrapeProcess } from '../global/metrics';
 import { accessLog } from '../middlewares/access-log';
 import { authenticate, requireAdmin } from '../middlewares/auth';
 import { callContext } from '../middlewares/call-context';
 import { corsPolicy } from '../middlewares/cors';
 import { errorHandler, notFound } from '../middlewares/error-handler';
+import { httpMetrics } from '../middlewares/http-metrics';
 import { requestId } from '../middlewares/request-id';
 import { addressRoutes } from '../routes/address';
 import { adminRoutes } from '../routes/admin';
 import { liveness, readinessRoutes } from '../routes/health';
 import { messageRoutes } from '../routes/message';
+import { metricsRoute } from '../routes/metrics';
 import { orderRoutes } from '../routes/order';
 import { payRoutes } from '../routes/pay';
 import { shopCartRoutes } from '../routes/shop-cart';
@@ -22,8 +25,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  // Liveness first: a probe's answer costs no request id, access line or anything else.
+  // Liveness and scrapes first: their answers cost no request id, access line or anything else.
   app.get('/health', liveness);
+  app.get('/metrics', metricsRoute(deps.scrape ?? scrapeProcess));
+  app.use(httpMetrics());
   app.use(requestId());
   // The error handler logs a 5xx's cause at error level; the access line says only that it happened.
   app.use(accessLog(deps.logger));

@@ -13,6 +13,8 @@ export interface AppDeps {
   pay: PaySettings;
   /** The clock (epoch ms) the pay window and page-pay stamps read; tests may drive it. */
   now: () => number;
+  /** GET /metrics' text: this process's registry unless the gateway runs as several workers. */
+  scrape?: () => Promise<string>;
 }
 
 export interface PaySettings {

@@ -3,11 +3,13 @@
 import http from 'node:http';
 import type { GatewayConfig } from '../global/config';
 import type { Logger } from '../global/logger';
+import { startDefaultMetrics } from '../global/metrics';
 import { type ClientOptions, createSrvConn, type SrvConn, type SrvTargets } from '../global/srv-conn';
 import { clientErrorHandler } from '../middlewares/error-handler';
 import { createAlipayPagePay } from './alipay/page-pay';
 import { createApp } from './app';
 import { paySettings } from './deps';
+import { isGatewayWorker, workerScrape } from './workers';
 
 export interface RunningGateway {
   port: number;
@@ -21,7 +23,18 @@ export interface RunningGateway {
 export function buildGatewayApp(config: GatewayConfig, logger: Logger, now: () => number = Date.now) {
   const alipay = createAlipayPagePay(config);
   const srv = createSrvConn(srvTargets(config), srvConnOptions(config, logger));
-  const app = createApp({ srv, alipay, logger, jwtKey: config.JWT_KEY, bodyLimit: config.BODY_LIMIT, pay: paySettings(config), now });
+  startDefaultMetrics();
+  const scrape = isGatewayWorker() ? workerScrape() : undefined;
+  const app = createApp({
+    srv,
+    alipay,
+    logger,
+    jwtKey: config.JWT_KEY,
+    bodyLimit: config.BODY_LIMIT,
+    pay: paySettings(config),
+    now,
+    ...(scrape ? { scrape } : {}),
+  });
   return { app, srv, alipay };
 }
 

@@ -2,6 +2,7 @@
 
 import { ConfigError } from '../global/config';
 import type { Logger } from '../global/logger';
+import { startTracing, type Tracing } from '../global/tracing';
 
 /** Exits once every log line written so far is out (logs are written asynchronously). */
 export function exitAfterLogs(logger: Logger, code: number): void {
@@ -41,5 +42,22 @@ export function runMain(main: () => Promise<void>, logger: Logger): void {
       process.exitCode = 1;
     }
     exitAfterLogs(logger, process.exitCode);
+  });
+}
+
+/** Exports spans when the config names an OTLP endpoint (src/preload.ts has instrumented the process). */
+export function startTracingFrom(
+  config: {
+    OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' | 'http/json';
+    OTEL_SERVICE_NAME?: string | undefined;
+  },
+  serviceName: string,
+): Tracing {
+  if (!config.OTEL_EXPORTER_OTLP_ENDPOINT) return { shutdown: async () => {} };
+  return startTracing({
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    protocol: config.OTEL_EXPORTER_OTLP_PROTOCOL,
+    serviceName: config.OTEL_SERVICE_NAME ?? serviceName,
   });
 }

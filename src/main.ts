@@ -1,10 +1,11 @@
 // Production entry of the gateway: every setting from the environment (over Consul KV when
 // CONSUL_CONFIG_KEY is set), validated before listening; GATEWAY_WORKERS processes sharing the port.
+import './preload'; // first: tracing instruments what the imports below load
 import { gatewaySchema, parseConfig } from '../global/config';
 import { createLogger } from '../global/logger';
 import { followLogLevel, loadEnv } from '../global/settings';
 import { startGateway } from './gateway';
-import { runMain, stopOnSignal } from './lifecycle';
+import { runMain, startTracingFrom, stopOnSignal } from './lifecycle';
 import { isGatewayWorker, superviseWorkers, workerId } from './workers';
 
 const worker = workerId();
@@ -17,10 +18,12 @@ runMain(async () => {
     superviseWorkers(config.GATEWAY_WORKERS, logger);
     return;
   }
+  const tracing = startTracingFrom(config, 'order-web');
   const gateway = await startGateway(config, logger);
   const settings = followLogLevel(process.env, logger);
   stopOnSignal(async () => {
     settings.stop();
     await gateway.stop();
+    await tracing.shutdown();
   }, logger);
 }, logger);

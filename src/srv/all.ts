@@ -34,8 +34,11 @@ export interface AllSrvsOptions {
   order?: Pick<OrderSrvOptions, 'now' | 'relayTimer'>;
 }
 
-/** Settings that name one srv: several srvs started from one environment cannot share them. */
-const PER_SRV = ['SRV_NAME', 'ADVERTISE_ADDR'];
+/**
+ * Settings that name one srv: several srvs started from one environment cannot share them. (Their
+ * metrics are in the one process's registry, which the gateway's GET /metrics serves.)
+ */
+const PER_SRV = ['SRV_NAME', 'ADVERTISE_ADDR', 'METRICS_PORT'];
 
 export async function startAllSrvs({
   env,

@@ -1,8 +1,10 @@
 // What every srv shares: a gRPC server bound to an address, handlers that return promises,
-// one place where errors become gRPC statuses, and a clean stop.
+// one place where errors become gRPC statuses (and every answer is timed: grpc_server_duration_seconds),
+// and a clean stop.
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../../global/logger';
-import { SrvCallError } from '../../global/srv-conn';
+import { byStatusCode, grpcServerDuration } from '../../global/metrics';
+import { SrvCallError, statusName } from '../../global/srv-conn';
 import {
   ERROR_REASON_KEY,
   ERROR_SRV_KEY,
@@ -13,6 +15,7 @@ import {
   SRV_LABEL,
   type SrvName,
 } from '../../global/wire';
+import { serviceNameOf } from './health';
 
 /** An expected failure with the status and message the course's srvs answer (CONTRACT §1). */
 export class RpcError extends Error {
@@ -72,13 +75,22 @@ function metadataValue(md: grpc.Metadata, key: string): string | undefined {
 }
 
 function toUnaryHandler(
+  service: string,
   name: string,
   fn: UnaryFn<unknown, unknown>,
   logger: Logger,
   faults: RpcFaults | undefined,
   features: string | undefined,
 ): grpc.handleUnaryCall<unknown, unknown> {
-  return (call, callback) => {
+  const durations = byStatusCode(grpcServerDuration, service, name, statusName);
+  const timed = (startedAt: number, callback: grpc.sendUnaryData<unknown>) => {
+    return (status: Partial<grpc.StatusObject> | null, response?: unknown) => {
+      durations(status?.code ?? grpc.status.OK).observeSince(startedAt);
+      callback(status, response);
+    };
+  };
+  return (call, answer) => {
+    const callback = timed(performance.now(), answer);
     const fault = faults?.(name);
     if (fault === 'before') return callback(INJECTED);
     const abort = new AbortController();
@@ -153,7 +165,10 @@ export async function startGrpcServer<D extends grpc.ServiceDefinition>(options:
   const implementation: grpc.UntypedServiceImplementation = {};
   const features = options.features?.length ? options.features.join(' ') : undefined;
   for (const [name, fn] of Object.entries(options.handlers as Record<string, UnaryFn<unknown, unknown>>)) {
-    implementation[name] = toUnaryHandler(name, fn, options.logger, options.faults, features);
+    // One definition may join several services (userop: UserFav, Address, Message); each method says its own.
+    const method = options.service[name];
+    if (!method) throw new Error(`handler ${name} has no method in the service definition`);
+    implementation[name] = toUnaryHandler(serviceNameOf(method), name, fn, options.logger, options.faults, features);
   }
   server.addService(options.service, implementation);
   options.extend?.(server);

@@ -19,8 +19,13 @@ export interface SrvHealth {
 }
 
 /** The full names of the services in a definition, as health checks name them ("Goods", "proto.Order"; userop's three). */
+/** The full service name a method belongs to: `/proto.Order/CreateOrder` → `proto.Order`. */
+export function serviceNameOf(method: { path: string }): string {
+  return method.path.slice(1, method.path.lastIndexOf('/'));
+}
+
 export function serviceNamesOf(definition: grpc.ServiceDefinition): string[] {
-  const names = new Set(Object.values(definition).map((method) => method.path.slice(1, method.path.lastIndexOf('/'))));
+  const names = new Set(Object.values(definition).map(serviceNameOf));
   if (names.size === 0) throw new Error('a service definition without methods');
   return [...names];
 }

@@ -1,12 +1,13 @@
 // How every srv runs: open its store, bring the schema up to date, prepare (e.g. seed), serve over gRPC
-// with grpc.health.v1 beside it, and register in Consul when an agent is configured. Stopping turns
-// NOT_SERVING first, deregisters and gives clients about one check interval to stop sending work, then
-// drains the server, releases what the srv holds and closes the store. Once.
+// with grpc.health.v1 beside it, GET /metrics on METRICS_PORT when set, and register in Consul when an
+// agent is configured. Stopping turns NOT_SERVING first, deregisters and gives clients about one check
+// interval to stop sending work, then drains the server, releases what the srv holds and closes the store. Once.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
 import type { Kysely, Migration } from 'kysely';
 import type { Logger } from '../../global/logger';
+import { startDefaultMetrics, startMetricsServer } from '../../global/metrics';
 import type { SrvName } from '../../global/wire';
 import { type Database, migrate, openDatabase, type StorageConfig } from './database';
 import { type AsyncHandlers, type RpcFaults, type RunningServer, startGrpcServer } from './grpc-server';
@@ -20,6 +21,8 @@ export interface RunningSrv {
   health: SrvHealth;
   /** Present when the srv registers in Consul. */
   registration: Registration | undefined;
+  /** Where GET /metrics answers, when METRICS_PORT is set. */
+  metricsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export interface GovernanceConfig {
   ADVERTISE_ADDR?: string | undefined;
   HEALTH_CHECK_INTERVAL_SECONDS: number;
   DEREGISTER_CRITICAL_AFTER_SECONDS: number;
+  METRICS_PORT?: number | undefined;
 }
 
 export interface SrvDefinition<Schema, D extends grpc.ServiceDefinition> {
@@ -74,8 +78,23 @@ export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: Sr
     await database.close();
     throw err;
   }
-  def.logger.info({ address: server.address, dialect: database.dialect }, `${def.name} srv listening`);
   const { governance } = def;
+  startDefaultMetrics();
+  const host = server.address.slice(0, server.address.lastIndexOf(':'));
+  const metrics =
+    governance.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer(host, governance.METRICS_PORT).catch(async (err: unknown) => {
+          health.stopServing();
+          await server.shutdown(0);
+          await def.release?.();
+          await database.close();
+          throw err;
+        });
+  def.logger.info(
+    { address: server.address, dialect: database.dialect, ...(metrics ? { metricsPort: metrics.port } : {}) },
+    `${def.name} srv listening`,
+  );
   const checkIntervalMs = governance.HEALTH_CHECK_INTERVAL_SECONDS * 1000;
   const registration = governance.CONSUL_HTTP_ADDR
     ? registerInConsul({
@@ -94,6 +113,7 @@ export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: Sr
     address: server.address,
     health,
     registration,
+    metricsPort: metrics?.port,
     stop() {
       stopping ??= (async () => {
         health.stopServing();
@@ -104,6 +124,7 @@ export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: Sr
           if (wasRegistered) await delay(checkIntervalMs);
         }
         await server.shutdown();
+        await metrics?.close();
         await def.release?.();
         await database.close();
       })();

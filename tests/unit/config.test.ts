@@ -41,6 +41,7 @@ describe('parseConfig(gatewaySchema)', () => {
       ...REQUIRED,
       LOG_LEVEL: 'info',
       GRPC_DEADLINE_MS: 5000,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
       HOST: '0.0.0.0',
       PORT: 8023,
       GOODS_SRV: '127.0.0.1:50051',

@@ -16,7 +16,7 @@ export type ExpiryOutcome = 'paid' | 'closed' | 'not unpaid';
 export const ASK_ATTEMPTS = 5;
 
 async function close(ctx: OrderSrvContext, orderSn: string): Promise<ExpiryOutcome> {
-  return (await closeOrder(ctx, orderSn)).closed ? 'closed' : 'not unpaid';
+  return (await closeOrder(ctx, orderSn, 'timeout')).closed ? 'closed' : 'not unpaid';
 }
 
 /** Settles an unpaid order from Alipay's answer; closes it when Alipay has no payment and `expired`. */

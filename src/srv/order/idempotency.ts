@@ -10,6 +10,7 @@ import { ErrorReason } from '../../../global/wire';
 import { type RpcContext, RpcError } from '../grpc-server';
 import { attemptHoldingKey, NOTHING_CHECKED } from './attempts';
 import type { OrderSrvContext } from './context';
+import { idempotentReplays } from './metrics';
 import { KEY_HELD, type OrderForm, placeOrder } from './place-order';
 import type { OrderInfoTable } from './schema';
 
@@ -39,6 +40,11 @@ export interface PlacedOrder {
   replayed: boolean;
 }
 
+function replay(order: Selectable<OrderInfoTable>): PlacedOrder {
+  idempotentReplays.inc();
+  return { order, replayed: true };
+}
+
 /** Places the order at most once per (user, key); without a key, simply places it. */
 export async function placeOrderOnce(
   ctx: OrderSrvContext,
@@ -52,7 +58,7 @@ export async function placeOrderOnce(
     if (key !== undefined) {
       const earlier = await orderWithKey(ctx, form.userId, key);
       if (earlier && earlier.request_hash !== request.requestHash) throw keyReused();
-      if (earlier) return { order: earlier, replayed: true };
+      if (earlier) return replay(earlier);
     }
     let placed: Awaited<ReturnType<typeof placeOrder>>;
     try {
@@ -61,7 +67,7 @@ export async function placeOrderOnce(
       // A twin committed between our look for its order and our claim: its attempt (and the key with
       // it) was gone, and so were the cart rows it bought. That is a replay, not an empty cart.
       const twinOrder = key !== undefined && isNothingChecked(err) ? await orderWithKey(ctx, form.userId, key) : undefined;
-      if (twinOrder?.request_hash === request.requestHash) return { order: twinOrder, replayed: true };
+      if (twinOrder?.request_hash === request.requestHash) return replay(twinOrder);
       if (twinOrder) throw keyReused();
       throw err;
     }

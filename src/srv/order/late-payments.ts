@@ -3,6 +3,7 @@
 // relay unless refunds are turned off or Alipay is not configured (then an operator refunds).
 import type { Transaction } from 'kysely';
 import type { OrderSrvContext } from './context';
+import { latePayments, lateRefunds } from './metrics';
 import { enqueue } from './outbox';
 import type { OrderSchema } from './schema';
 
@@ -47,6 +48,7 @@ export async function recordLatePayment(
 /** Once the late payment is committed: counted, and an alert for whoever watches the logs. */
 export function alertLatePayment(ctx: OrderSrvContext, orderSn: string, payment: LatePayment): void {
   ctx.counters.latePayments += 1;
+  latePayments.inc();
   const refund = refundsByItself(ctx);
   ctx.logger.error(
     { alert: 'late_payment', orderSn, tradeNo: payment.tradeNo, amountCents: payment.amountCents, refund },
@@ -70,5 +72,6 @@ export async function refundLatePayment(ctx: OrderSrvContext, orderSn: string): 
     .set({ refund_state: 'refunded', refunded_at: ctx.now() })
     .where('order_sn', '=', orderSn)
     .execute();
+  lateRefunds.inc();
   ctx.logger.warn({ orderSn, amountCents: Number(late.amount_cents) }, 'late payment refunded');
 }

@@ -94,8 +94,10 @@ export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>
       const to = request.status;
       if (!isOrderStatus(to) || to === WAIT_BUYER_PAY) throw invalid(`未知的订单状态: ${to}`);
       if (to === TRADE_CLOSED) {
-        // The same close as the timeout's; a repeated close is harmless, a paid order stays paid.
-        const { closed, status } = await closeOrder(ctx, orderSn);
+        // The same close as the timeout's; a repeated close is harmless, a paid order stays paid. Alipay's
+        // TRADE_CLOSED notify names the trade it closed; a cancel (the buyer's, an admin's) names none.
+        const cause = request.tradeNo.trim() ? 'alipay' : 'cancel';
+        const { closed, status } = await closeOrder(ctx, orderSn, cause);
         if (closed) await returnStock(orderSn);
         else if (status !== TRADE_CLOSED) throw refusedMove(status, TRADE_CLOSED);
         return {};

@@ -13,10 +13,12 @@ import type { Selectable } from 'kysely';
 import { yuanToCents } from '../../../global/money';
 import { NEW_ORDER_STATUS } from '../../../global/order-status';
 import { type CallContext, SrvCallError } from '../../../global/srv-conn';
+import { ErrorReason } from '../../../global/wire';
 import { inTransaction } from '../database';
 import { type RpcContext, RpcError } from '../grpc-server';
 import { abandonAttempt, claimAttempt, consumeAttempt, reservedCartRows } from './attempts';
 import { downstream, type OrderSrvContext } from './context';
+import { ordersCreated, outOfStockRefusals } from './metrics';
 import { enqueue } from './outbox';
 import type { OrderInfoTable } from './schema';
 
@@ -76,9 +78,11 @@ export async function placeOrder(
     await sell(ctx, orderSn, lines, call);
     ctx.faults('stock-sold');
     const order = await commit(ctx, orderSn, form, request, lines);
+    ordersCreated.inc();
     ctx.faults('order-committed');
     return order;
   } catch (err) {
+    if (err instanceof SrvCallError && err.reason === ErrorReason.OutOfStock) outOfStockRefusals.inc();
     // A definite refusal from inventory means nothing moved; any other failure once the Sell was sent
     // (a timeout, an outage, our own transaction) may have left stock sold.
     const refused = err instanceof SrvCallError && err.srv === 'inventory' && SELL_REJECTIONS.has(err.code);

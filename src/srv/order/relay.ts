@@ -8,6 +8,8 @@ import { type OrderSrvContext, ownCall } from './context';
 import { closeExpired } from './expiry';
 import { refundLatePayment } from './late-payments';
 import { leaseFree } from './leases';
+import { stockReturned, watchBacklog } from './metrics';
+import { dueBacklog } from './outbox';
 import type { OutboxTable, OutboxTopic } from './schema';
 
 export interface RelayOptions {
@@ -54,6 +56,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
   let timer: NodeJS.Timeout | undefined;
   let lastPass: Promise<void> = Promise.resolve();
   let stopped = false;
+  const unwatch = watchBacklog(() => dueBacklog(db, ctx.now()));
 
   /** Claims one message by compare-and-set on its lease; false when another relay has it. */
   async function claim(message: Selectable<OutboxTable>, now: number): Promise<boolean> {
@@ -86,6 +89,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
           await ctx.inventory.Reback({ orderSn, goodsInfo: [] }, ownCall(ctx));
           ctx.faults('stock-returned');
           stats.stockReturned += 1;
+          stockReturned.inc();
           break;
         case 'payment.refund':
           await refundLatePayment(ctx, orderSn);
@@ -154,6 +158,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
     start: schedule,
     async stop() {
       stopped = true;
+      unwatch();
       if (timer) clearTimeout(timer);
       await lastPass;
     },

@@ -11,6 +11,7 @@ import { inTransaction } from '../database';
 import { RpcError } from '../grpc-server';
 import type { OrderSrvContext } from './context';
 import { alertLatePayment, type LatePayment, recordLatePayment } from './late-payments';
+import { type CloseCause, ordersClosed, payments } from './metrics';
 import { dropCloseMessage, enqueue } from './outbox';
 import type { OrderSchema } from './schema';
 
@@ -50,8 +51,8 @@ export interface CloseOutcome {
  * Closes an unpaid order (timeout, cancel, Alipay's TRADE_CLOSED) and promises its stock return in
  * the same transaction. NOT_FOUND when there is no such order.
  */
-export async function closeOrder(ctx: OrderSrvContext, orderSn: string): Promise<CloseOutcome> {
-  return inTransaction(ctx.db, async (tx) => {
+export async function closeOrder(ctx: OrderSrvContext, orderSn: string, cause: CloseCause): Promise<CloseOutcome> {
+  const outcome = await inTransaction(ctx.db, async (tx) => {
     const now = ctx.now();
     if (await move(tx, orderSn, TRADE_CLOSED, now)) {
       await enqueue(tx, { topic: 'stock.reback', orderSn, availableAt: now, now });
@@ -61,6 +62,8 @@ export async function closeOrder(ctx: OrderSrvContext, orderSn: string): Promise
     if (status === undefined) throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);
     return { closed: false, status };
   });
+  if (outcome.closed) ordersClosed.inc({ cause });
+  return outcome;
 }
 
 /** FAILED_PRECONDITION for a move the predecessor table forbids. */
@@ -99,6 +102,7 @@ export async function payOrder(ctx: OrderSrvContext, orderSn: string, payment: P
     const late: LatePayment = { tradeNo: payment.tradeNo, paidAt: payment.paidAt, amountCents: payment.amountCents ?? totalCents };
     return { outcome: await recordLatePayment(ctx, tx, orderSn, late, now), late };
   });
+  if (outcome === 'paid') payments.inc({ status: payment.status });
   if (outcome === 'late' && late) alertLatePayment(ctx, orderSn, late);
   return outcome;
 }
