@@ -8,11 +8,13 @@ import { corsPolicy } from '../middlewares/cors';
 import { errorHandler, notFound } from '../middlewares/error-handler';
 import { requestId } from '../middlewares/request-id';
 import { adminRoutes } from '../routes/admin';
+import { docsRoutes } from '../routes/docs';
 import { liveness, readinessRoutes } from '../routes/health';
 import { orderRoutes } from '../routes/order';
 import { payRoutes } from '../routes/pay';
 import { shopCartRoutes } from '../routes/shop-cart';
 import type { AppDeps } from './deps';
+import { buildOpenApiDocument } from './openapi/document';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -27,6 +29,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(corsPolicy());
   app.use(callContext());
   app.use(readinessRoutes(deps));
+  const docs = docsRoutes();
+  app.use(docs.router);
 
   // Authenticate before parsing a body: an anonymous caller's JSON is never read.
   const user = [authenticate(deps.jwtKey), express.json({ limit: deps.bodyLimit })];
@@ -37,5 +41,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));
+  // Built from the routes as mounted above: a route added there is in the document (and the suite asks for its docs).
+  docs.publish(buildOpenApiDocument(app));
   return app;
 }
