@@ -1,6 +1,6 @@
 # order-web: one image for the gateway and each srv (pick the entry with the command).
 #   docker run -e JWT_KEY=… -e ALIPAY_…=… order-web                         # gateway (default)
-#   docker run order-web node dist/src/srv/order/main.js                    # a srv alone
+#   docker run order-web node dist/src/srv/order/main.js                    # a srv alone (goods, inventory, order, userop)
 
 FROM node:20-slim AS build
 WORKDIR /app

@@ -6,3 +6,4 @@ export * from './admin';
 export * from './order';
 export { INT32_MAX, toStrictInt } from './rules';
 export * from './shop-cart';
+export * from './userop';

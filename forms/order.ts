@@ -1,16 +1,27 @@
 // Order inputs (CONTRACT §2 Routes: /o/v1/orders).
-import { IntParam, MobileField, TextField } from './rules';
+import { IntParam, MobileField, OptionalIntField, TextField, UnlessGiven } from './rules';
 
-/** POST /o/v1/orders. Prices and goods come from the cart and the goods srv, never from here. */
+/** The longest address and name an order keeps (an address from the address book is checked against these too). */
+export const ORDER_ADDRESS_MAX = 200;
+export const ORDER_NAME_MAX = 40;
+
+/**
+ * POST /o/v1/orders. Prices and goods come from the cart and the goods srv, never from here. Where to deliver
+ * is given either as address, name and mobile, or as `address_id`, one of the caller's saved addresses
+ * (CONTRACT §6), never both.
+ */
 export class CreateOrderForm {
-  @TextField(1, 200)
-  address!: string;
+  @OptionalIntField(1)
+  address_id?: number;
 
-  @TextField(1, 40)
-  name!: string;
+  @UnlessGiven('address_id', TextField(1, ORDER_ADDRESS_MAX))
+  address?: string;
 
-  @MobileField()
-  mobile!: string;
+  @UnlessGiven('address_id', TextField(1, ORDER_NAME_MAX))
+  name?: string;
+
+  @UnlessGiven('address_id', MobileField())
+  mobile?: string;
 
   @TextField(1, 200)
   post!: string;

@@ -3,7 +3,20 @@
 // whichever of its constraints happens to fail first (decorator order is bottom-up and easy to disturb).
 import { Transform } from 'class-transformer';
 import type { ValidationArguments } from 'class-validator';
-import { IsBoolean, IsDefined, IsInt, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsDefined,
+  IsInt,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
 
 export const INT32_MAX = 2_147_483_647;
 
@@ -90,5 +103,49 @@ export function OptionalBooleanField(): PropertyDecorator {
   return allOf(
     ValidateIf((_form: object, value: unknown) => value !== undefined),
     IsBoolean(opts),
+  );
+}
+
+/** An optional link (an uploaded file's URL): absent or empty means none; otherwise an http(s) URL of at most max characters. */
+export function OptionalUrlField(max: number): PropertyDecorator {
+  const opts: { message: Message } = {
+    message: ({ property, value }) => {
+      if (typeof value !== 'string') return `${property} 必须是字符串`;
+      if (value.length > max) return `${property} 长度不能超过${max}个字符`;
+      return `${property} 必须是http或https链接`;
+    },
+  };
+  return allOf(
+    ValidateIf((_form: object, value: unknown) => value !== undefined && value !== ''),
+    IsString(opts),
+    MaxLength(max, opts),
+    IsUrl({ protocols: ['http', 'https'], require_protocol: true }, opts),
+  );
+}
+
+/**
+ * One of two ways to give something: `rule` applies while `other` is absent (so the field is required then),
+ * and the field must be absent when `other` is given, each field saying so itself.
+ */
+export function UnlessGiven(other: string, rule: PropertyDecorator): PropertyDecorator {
+  const otherOf = (form: object) => (form as Record<string, unknown>)[other];
+  return allOf(
+    ValidateIf((form: object, value: unknown) => otherOf(form) === undefined || value !== undefined),
+    ValidateBy({
+      name: 'unlessGiven',
+      validator: {
+        validate: (_value: unknown, args?: ValidationArguments) => otherOf(args?.object ?? {}) === undefined,
+        defaultMessage: ({ property }: ValidationArguments) => `${property} 不能与 ${other} 同时填写`,
+      },
+    }),
+    rule,
+  );
+}
+
+/** An optional integer in [min, max]: absent stays undefined; null, "3" or 3.5 are errors. */
+export function OptionalIntField(min: number, max: number = INT32_MAX): PropertyDecorator {
+  return allOf(
+    ValidateIf((_form: object, value: unknown) => value !== undefined),
+    IntField(min, max),
   );
 }

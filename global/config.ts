@@ -114,6 +114,9 @@ export const inventorySrvSchema = z
     INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
   })
   .superRefine(needsAdvertiseAddr('INVENTORY_SRV'));
+export const useropSrvSchema = z
+  .object({ ...common, ...storage, ...registration('userop-srv'), USEROP_SRV: hostPort.default('127.0.0.1:50054') })
+  .superRefine(needsAdvertiseAddr('USEROP_SRV'));
 const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
 
 const ALIPAY_SANDBOX = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
@@ -172,6 +175,7 @@ export const gatewaySchema = z
     GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
     INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),
     ORDER_SRV: grpcTarget.default('127.0.0.1:50053'),
+    USEROP_SRV: grpcTarget.default('127.0.0.1:50054'),
     BODY_LIMIT: z
       .string()
       .regex(/^\d+(b|kb|mb)$/i, 'must look like 64kb')
@@ -193,11 +197,12 @@ export const gatewaySchema = z
     /** The frontend page the return route redirects to, with ?order_sn=…&paid=true|false. */
     PAY_RESULT_URL: z.url().default('http://127.0.0.1:8080/#/app/home/member/order'),
   })
-  .superRefine(needsAgentFor('GOODS_SRV', 'INVENTORY_SRV', 'ORDER_SRV'));
+  .superRefine(needsAgentFor('GOODS_SRV', 'INVENTORY_SRV', 'ORDER_SRV', 'USEROP_SRV'));
 
 export type GoodsSrvConfig = z.infer<typeof goodsSrvSchema>;
 export type InventorySrvConfig = z.infer<typeof inventorySrvSchema>;
 export type OrderSrvConfig = z.infer<typeof orderSrvSchema>;
+export type UseropSrvConfig = z.infer<typeof useropSrvSchema>;
 export type GatewayConfig = z.infer<typeof gatewaySchema>;
 
 /** Empty strings count as unset, as shells and compose files often pass them. */

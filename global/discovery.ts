@@ -27,6 +27,7 @@ export const CONSUL_TARGETS = {
   goods: 'consul://goods-srv',
   inventory: 'consul://inventory-srv',
   order: 'consul://order-srv',
+  userop: 'consul://userop-srv',
 } as const;
 
 export function isConsulTarget(target: string): boolean {

@@ -1,4 +1,4 @@
-// srv-conn: the order, goods and inventory gRPC clients, created once from config.
+// srv-conn: the gRPC client of each srv (goods, inventory, order, userop), created once from config.
 // Every call carries a deadline and the request id, and is cancelled when the caller's signal aborts.
 
 import { setTimeout as delay } from 'node:timers/promises';
@@ -67,10 +67,13 @@ type Definitions = ReturnType<typeof serviceDefinitions>;
 export type GoodsClient = PromiseClient<Definitions['goods']['service']>;
 export type InventoryClient = PromiseClient<Definitions['inventory']['service']>;
 export type OrderClient = PromiseClient<Definitions['order']['service']>;
+/** The userop srv's UserFav, Address and Message RPCs, over one channel. */
+export type UseropClient = PromiseClient<Definitions['userop']['service']>;
 interface Clients {
   goods: GoodsClient;
   inventory: InventoryClient;
   order: OrderClient;
+  userop: UseropClient;
 }
 
 export interface ClientOptions {
@@ -91,6 +94,10 @@ const RETRYABLE: ReadonlyArray<{ service: string; method?: string }> = [
   { service: 'proto.Order', method: 'CartItemList' },
   { service: 'proto.Order', method: 'OrderList' },
   { service: 'proto.Order', method: 'OrderDetail' },
+  { service: 'UserFav', method: 'GetFavList' },
+  { service: 'UserFav', method: 'GetUserFavDetail' },
+  { service: 'Address', method: 'GetAddressList' },
+  { service: 'Message', method: 'MessageList' },
 ];
 
 /**
@@ -252,22 +259,25 @@ export interface SrvConn extends Clients {
   close(): void;
 }
 
-/** The gateway's three clients. Creating them does not connect; the first call does. */
+/** The gateway's clients, one per srv. Creating them does not connect; the first call does. */
 export function createSrvConn(targets: SrvTargets, options: ClientOptions): SrvConn {
   const goods = createSrvClient('goods', targets.goods, options);
   const inventory = createSrvClient('inventory', targets.inventory, options);
   const order = createSrvClient('order', targets.order, options);
-  const clients = { goods, inventory, order };
+  const userop = createSrvClient('userop', targets.userop, options);
+  const clients = { goods, inventory, order, userop };
   return {
     goods: goods.api,
     inventory: inventory.api,
     order: order.api,
+    userop: userop.api,
     features: (srv) => clients[srv].features(),
     health: (srv, timeoutMs) => clients[srv].health(timeoutMs),
     close() {
       goods.close();
       inventory.close();
       order.close();
+      userop.close();
     },
   };
 }

@@ -1,10 +1,10 @@
-// The wire vocabulary our four processes share beyond the protos: the srvs' names, the gRPC metadata
+// The wire vocabulary our processes share beyond the protos: the srvs' names, the gRPC metadata
 // keys we add (old peers ignore them), and the reasons a refusal carries. Nothing here connects.
 
-export type SrvName = 'goods' | 'inventory' | 'order';
+export type SrvName = 'goods' | 'inventory' | 'order' | 'userop';
 
 /** How users name each srv in messages ("库存服务不可用"). */
-export const SRV_LABEL: Record<SrvName, string> = { goods: '商品', inventory: '库存', order: '订单' };
+export const SRV_LABEL: Record<SrvName, string> = { goods: '商品', inventory: '库存', order: '订单', userop: '用户操作' };
 
 export function isSrvName(value: string | undefined): value is SrvName {
   return value !== undefined && Object.hasOwn(SRV_LABEL, value);
@@ -66,3 +66,25 @@ export const ErrorReason = {
   SrvTimeout: 'SRV_TIMEOUT',
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
+
+/**
+ * The userop contract's limits (CONTRACT §6): the course's column lengths, kept by the userop srv and checked
+ * by the gateway's forms first. Lengths count UTF-16 code units, never fewer than the characters a column holds.
+ */
+export const UseropLimits = {
+  /** province, city, district, address, signer name, message subject and file. */
+  text: 100,
+  signerMobile: 11,
+  /** The course stores a message as unbounded text; ours fits a MySQL TEXT column whatever the characters. */
+  message: 10_000,
+} as const;
+
+/** The userop srv's refusals, in the course's words (CONTRACT §6); the gateway says the same for what it refuses first. */
+export const UseropMessage = {
+  FavNotFound: '收藏记录不存在',
+  FavExists: '已收藏该商品',
+  AddressNotFound: '收货地址不存在',
+} as const;
+
+/** A message's type: 1 留言, 2 投诉, 3 询问, 4 售后, 5 求购. */
+export const MESSAGE_TYPES = [1, 2, 3, 4, 5] as const;

@@ -130,6 +130,11 @@ export function principalOf(res: Response): Principal {
   return principal as Principal;
 }
 
+/** Whose records a caller reads, in the srvs' convention: an admin's userId 0 means every user's. */
+export function ownerFilter(principal: Principal): number {
+  return principal.role === 'admin' ? 0 : principal.userId;
+}
+
 export function requireAdmin(): RequestHandler {
   return guard('admin', (_req, res, next) => {
     if (principalOf(res).role !== 'admin') throw new AppError('PERMISSION_DENIED', '无权限');

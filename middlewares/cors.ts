@@ -6,7 +6,8 @@ import type { RequestHandler } from 'express';
 export function corsPolicy(): RequestHandler {
   return cors({
     origin: '*',
-    methods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+    // PUT: the address book's update (/up/v1/address/:id).
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Content-Type', 'x-token', 'Authorization', 'Idempotency-Key', 'X-Request-Id'],
     // Without these a browser script cannot read the request id, an idempotent replay marker or a back-off hint.
     exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],

@@ -2,13 +2,13 @@
 // answers its grpc.health.v1 Check with SERVING within a second), for load balancers and probes.
 import { type RequestHandler, Router } from 'express';
 import type { SrvHealthState } from '../global/srv-conn';
-import type { SrvName } from '../global/wire';
+import { SRV_LABEL, type SrvName } from '../global/wire';
 import type { AppDeps } from '../src/deps';
 
 /** How long each srv has to answer its health Check (CONTRACT §5). */
 export const READINESS_TIMEOUT_MS = 1000;
 
-const SRVS: readonly SrvName[] = ['goods', 'inventory', 'order'];
+const SRVS = Object.keys(SRV_LABEL) as SrvName[];
 
 const LIVE = JSON.stringify({ code: 200, success: true });
 

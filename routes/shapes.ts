@@ -1,11 +1,14 @@
-// Typed mappers from the srvs' messages to the public JSON of CONTRACT §2. Money leaves here
+// Typed mappers from the srvs' messages to the public JSON of CONTRACT §2 and §6. Money leaves here
 // rounded to cents; the cart carries both the course SPA's `good_*` and the correct `goods_*` names.
 import { roundYuan } from '../global/money';
 import { publicStatus } from '../global/order-status';
+import type { AddressResponse__Output } from '../proto/types/AddressResponse';
 import type { GoodsInfoResponse__Output } from '../proto/types/GoodsInfoResponse';
+import type { MessageResponse__Output } from '../proto/types/MessageResponse';
 import type { OrderInfoDetailResponse__Output } from '../proto/types/proto/OrderInfoDetailResponse';
 import type { OrderInfoResponse__Output } from '../proto/types/proto/OrderInfoResponse';
 import type { ShopCartInfoResponse__Output } from '../proto/types/proto/ShopCartInfoResponse';
+import type { UserFavResponse__Output } from '../proto/types/UserFavResponse';
 
 export interface CartItemView {
   id: number;
@@ -98,4 +101,55 @@ export function orderDetailView(detail: OrderInfoDetailResponse__Output, alipayU
     })),
     alipay_url: alipayUrl,
   };
+}
+
+/** What the course's userop-web answers for a delete. */
+export const DELETED = { msg: '删除成功' } as const;
+
+export interface UserFavView {
+  id: number;
+  name: string;
+  shop_price: number;
+}
+
+/** A favourite joined with its goods; goods no longer in the catalogue show an empty name and price 0. */
+export function userFavView(fav: UserFavResponse__Output, goods: GoodsInfoResponse__Output | undefined): UserFavView {
+  return { id: fav.goodsId, name: goods?.name ?? '', shop_price: goods ? roundYuan(goods.shopPrice) : 0 };
+}
+
+export interface AddressView {
+  id: number;
+  user_id: number;
+  province: string;
+  city: string;
+  district: string;
+  address: string;
+  signer_name: string;
+  signer_mobile: string;
+}
+
+export function addressView(a: AddressResponse__Output): AddressView {
+  return {
+    id: a.id,
+    user_id: a.userId,
+    province: a.province,
+    city: a.city,
+    district: a.district,
+    address: a.address,
+    signer_name: a.signerName,
+    signer_mobile: a.signerMobile,
+  };
+}
+
+export interface MessageView {
+  id: number;
+  user_id: number;
+  type: number;
+  subject: string;
+  message: string;
+  file: string;
+}
+
+export function messageView(m: MessageResponse__Output): MessageView {
+  return { id: m.id, user_id: m.userId, type: m.messageType, subject: m.subject, message: m.message, file: m.file };
 }

@@ -7,12 +7,15 @@ import { callContext } from '../middlewares/call-context';
 import { corsPolicy } from '../middlewares/cors';
 import { errorHandler, notFound } from '../middlewares/error-handler';
 import { requestId } from '../middlewares/request-id';
+import { addressRoutes } from '../routes/address';
 import { adminRoutes } from '../routes/admin';
 import { docsRoutes } from '../routes/docs';
 import { liveness, readinessRoutes } from '../routes/health';
+import { messageRoutes } from '../routes/message';
 import { orderRoutes } from '../routes/order';
 import { payRoutes } from '../routes/pay';
 import { shopCartRoutes } from '../routes/shop-cart';
+import { userFavRoutes } from '../routes/user-fav';
 import type { AppDeps } from './deps';
 import { buildOpenApiDocument } from './openapi/document';
 
@@ -38,6 +41,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.use('/o/v1/orders', user, orderRoutes(deps));
   app.use('/o/v1/admin', authenticate(deps.jwtKey), requireAdmin(), adminRoutes(deps));
   app.use('/o/v1/pay', payRoutes(deps));
+  app.use('/up/v1/userfavs', user, userFavRoutes(deps));
+  app.use('/up/v1/address', user, addressRoutes(deps));
+  app.use('/up/v1/message', user, messageRoutes(deps));
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));

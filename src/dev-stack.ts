@@ -1,4 +1,4 @@
-// `npm start`: the whole system on one machine with every default: goods, inventory and order srvs
+// `npm start`: the whole system on one machine with every default: goods, inventory, order and userop srvs
 // on SQLite files under DATA_DIR (demo catalogue seeded on first start) and the gateway in front.
 // Secrets not given in the environment are generated into DATA_DIR once and reused. Static addresses
 // by default; with CONSUL_HTTP_ADDR the srvs register there and are found through it (consul://).
@@ -42,8 +42,8 @@ runMain(async () => {
     logger,
     seedDemo: true,
   });
-  const { goods, inventory, order } = viaConsul ? CONSUL_TARGETS : srvs.targets;
-  const gatewayEnv = { ...env, GOODS_SRV: goods, INVENTORY_SRV: inventory, ORDER_SRV: order };
+  const { goods, inventory, order, userop } = viaConsul ? CONSUL_TARGETS : srvs.targets;
+  const gatewayEnv = { ...env, GOODS_SRV: goods, INVENTORY_SRV: inventory, ORDER_SRV: order, USEROP_SRV: userop };
   const gateway = await startGateway(parseConfig(gatewaySchema, gatewayEnv), logger.child({ srv: 'gateway' }));
   logger.info(
     { gateway: `http://127.0.0.1:${gateway.port}/o/v1`, ...srvs.targets, dataDir },

@@ -1,4 +1,4 @@
-// Starts the gateway from a validated config: the Alipay client and the three srv clients are built
+// Starts the gateway from a validated config: the Alipay client and the srv clients are built
 // once here, then the HTTP server listens. stop() drains in-flight requests before closing channels.
 import http from 'node:http';
 import type { GatewayConfig } from '../global/config';
@@ -48,8 +48,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
 }
 
 /** Where the gateway finds the srvs (host:port, ipv4: lists or consul:// names). */
-export function srvTargets(config: Pick<GatewayConfig, 'GOODS_SRV' | 'INVENTORY_SRV' | 'ORDER_SRV'>): SrvTargets {
-  return { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV };
+export function srvTargets(config: Pick<GatewayConfig, 'GOODS_SRV' | 'INVENTORY_SRV' | 'ORDER_SRV' | 'USEROP_SRV'>): SrvTargets {
+  return { goods: config.GOODS_SRV, inventory: config.INVENTORY_SRV, order: config.ORDER_SRV, userop: config.USEROP_SRV };
 }
 
 /** How the gateway's srv clients call: deadline, breaker, and the Consul agent when discovery is on. */

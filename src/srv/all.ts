@@ -1,32 +1,35 @@
-// The three srvs together, wired to each other: what the dev stack, the benchmark and the tests run.
+// The four srvs together, wired to each other: what the dev stack, the benchmark and the tests run.
 // The order srv dials the goods and inventory srvs wherever they actually bound (port 0 works).
-import { type Env, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig } from '../../global/config';
+import { type Env, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig, useropSrvSchema } from '../../global/config';
 import type { Logger } from '../../global/logger';
 import type { SrvTargets } from '../../global/srv-conn';
+import type { SrvName } from '../../global/wire';
 import { startGoodsSrv } from './goods';
 import type { RpcFaults } from './grpc-server';
 import { startInventorySrv } from './inventory';
 import { type OrderSrvOptions, type RunningOrderSrv, startOrderSrv } from './order';
 import type { RunningSrv } from './running-srv';
+import { startUseropSrv } from './userop';
 
 export interface AllSrvs {
   goods: RunningSrv;
   inventory: RunningSrv;
   order: RunningOrderSrv;
+  userop: RunningSrv;
   /** Where each one listens, as the gateway dials them. */
   targets: SrvTargets;
-  /** The order srv first (it calls the others), then goods and inventory. */
+  /** The order srv first (it calls the others), then goods, inventory and userop. */
   stop(): Promise<void>;
 }
 
 export interface AllSrvsOptions {
-  /** Settings every srv reads (DATA_DIR or DATABASE_URL, GOODS_SRV, …). */
+  /** Settings every srv reads (DATA_DIR or DATABASE_URL, GOODS_SRV, USEROP_SRV, …). */
   env: Env;
   /** Settings only the order srv gets, over env. */
   orderEnv?: Env;
   logger: Logger;
   seedDemo?: boolean;
-  faults?: Partial<Record<'goods' | 'inventory' | 'order', RpcFaults>>;
+  faults?: Partial<Record<SrvName, RpcFaults>>;
   /** The order srv's business clock and whether its relay runs on a timer (see OrderSrvOptions). */
   order?: Pick<OrderSrvOptions, 'now' | 'relayTimer'>;
 }
@@ -63,14 +66,23 @@ export async function startAllSrvs({
     await Promise.all([goods.stop(), inventory.stop()]);
     throw err;
   });
+  const userop = await startUseropSrv(parseConfig(useropSrvSchema, env), {
+    logger: logger.child({ srv: 'userop' }),
+    faults: faults.userop,
+  }).catch(async (err: unknown) => {
+    await order.stop();
+    await Promise.all([goods.stop(), inventory.stop()]);
+    throw err;
+  });
   return {
     goods,
     inventory,
     order,
-    targets: { goods: goods.address, inventory: inventory.address, order: order.address },
+    userop,
+    targets: { goods: goods.address, inventory: inventory.address, order: order.address, userop: userop.address },
     async stop() {
       await order.stop();
-      await Promise.all([goods.stop(), inventory.stop()]);
+      await Promise.all([goods.stop(), inventory.stop(), userop.stop()]);
     },
   };
 }

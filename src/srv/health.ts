@@ -18,23 +18,24 @@ export interface SrvHealth {
   stopServing(): void;
 }
 
-/** The full service name of a definition, as health checks name it ("Goods", "proto.Order"). */
-export function serviceNameOf(definition: grpc.ServiceDefinition): string {
-  const first = Object.values(definition)[0];
-  if (!first) throw new Error('a service definition without methods');
-  return first.path.slice(1, first.path.lastIndexOf('/'));
+/** The full names of the services in a definition, as health checks name them ("Goods", "proto.Order"; userop's three). */
+export function serviceNamesOf(definition: grpc.ServiceDefinition): string[] {
+  const names = new Set(Object.values(definition).map((method) => method.path.slice(1, method.path.lastIndexOf('/'))));
+  if (names.size === 0) throw new Error('a service definition without methods');
+  return [...names];
 }
 
-export function createSrvHealth(db: Kysely<unknown>, serviceName: string, logger: Logger): SrvHealth {
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [serviceName]: 'NOT_SERVING' });
+export function createSrvHealth(db: Kysely<unknown>, serviceNames: readonly string[], logger: Logger): SrvHealth {
+  const services = ['', ...serviceNames];
+  const serviceName = serviceNames.join(', ');
+  const health = new HealthImplementation(Object.fromEntries(services.map((name) => [name, 'NOT_SERVING' as const])));
   let current: ServingStatus = 'NOT_SERVING';
   let stopping = false;
   const set = (status: ServingStatus) => {
     if (stopping || status === current) return;
     if (current === 'SERVING' || status === 'SERVING') logger.info({ status }, `${serviceName} health: ${status}`);
     current = status;
-    health.setStatus('', status);
-    health.setStatus(serviceName, status);
+    for (const name of services) health.setStatus(name, status);
   };
 
   async function probe(): Promise<ServingStatus> {
@@ -63,8 +64,7 @@ export function createSrvHealth(db: Kysely<unknown>, serviceName: string, logger
     probe,
     stopServing() {
       clearInterval(timer);
-      health.setStatus('', 'NOT_SERVING');
-      health.setStatus(serviceName, 'NOT_SERVING');
+      for (const name of services) health.setStatus(name, 'NOT_SERVING');
       current = 'NOT_SERVING';
       stopping = true;
     },

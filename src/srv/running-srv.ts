@@ -10,7 +10,7 @@ import type { Logger } from '../../global/logger';
 import type { SrvName } from '../../global/wire';
 import { type Database, migrate, openDatabase, type StorageConfig } from './database';
 import { type AsyncHandlers, type RpcFaults, type RunningServer, startGrpcServer } from './grpc-server';
-import { createSrvHealth, type SrvHealth, serviceNameOf } from './health';
+import { createSrvHealth, type SrvHealth, serviceNamesOf } from './health';
 import { type Registration, registerInConsul } from './registration';
 
 /** A started srv: where it listens, its health, and how to stop it. */
@@ -53,7 +53,7 @@ export interface SrvDefinition<Schema, D extends grpc.ServiceDefinition> {
 
 export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: SrvDefinition<Schema, D>): Promise<RunningSrv> {
   const database = openDatabase<Schema>(def.storage, `${def.name}.db`);
-  const health = createSrvHealth(database.db as Kysely<unknown>, serviceNameOf(def.service), def.logger);
+  const health = createSrvHealth(database.db as Kysely<unknown>, serviceNamesOf(def.service), def.logger);
   let server: RunningServer;
   try {
     await migrate(database, def.name, def.migrations);

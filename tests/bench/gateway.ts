@@ -103,14 +103,15 @@ interface System {
   jwtKey: string;
 }
 
-/** Starts the three srvs; every process started is pushed to `procs` at once, so the caller can stop it. */
+/** Starts the four srvs; every process started is pushed to `procs` at once, so the caller can stop it. */
 async function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
   const common = { DATA_DIR: dataDir, SEED_DEMO: 'true', LOG_LEVEL: 'warn' };
-  const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort() };
+  const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort(), userop: await freePort() };
   const targets: SrvTargets = {
     goods: `127.0.0.1:${ports.goods}`,
     inventory: `127.0.0.1:${ports.inventory}`,
     order: `127.0.0.1:${ports.order}`,
+    userop: `127.0.0.1:${ports.userop}`,
   };
   procs.push(await startBuilt('goods', 'src/srv/goods/main.js', { ...common, GOODS_SRV: targets.goods }, { ready: { port: ports.goods } }));
   procs.push(
@@ -124,12 +125,16 @@ async function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
   const orderEnv = {
     ...common,
     ORDER_SRV: targets.order,
+    USEROP_SRV: targets.userop,
     GOODS_SRV: targets.goods,
     INVENTORY_SRV: targets.inventory,
     // The seeded orders stay open (and payable) however long the bench runs.
     ORDER_TIMEOUT_SECONDS: '86400',
   };
   procs.push(await startBuilt('order', 'src/srv/order/main.js', orderEnv, { ready: { port: ports.order } }));
+  procs.push(
+    await startBuilt('userop', 'src/srv/userop/main.js', { ...common, USEROP_SRV: targets.userop }, { ready: { port: ports.userop } }),
+  );
   return targets;
 }
 
@@ -156,6 +161,7 @@ async function startGatewayProcess(
     GOODS_SRV: targets.goods,
     INVENTORY_SRV: targets.inventory,
     ORDER_SRV: targets.order,
+    USEROP_SRV: targets.userop,
   };
   const logFile = path.join(dataDir, `gateway-${workers}.log`);
   const proc = await startBuilt(`gateway (GATEWAY_WORKERS=${workers})`, 'src/main.js', env, {

@@ -199,11 +199,18 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
   };
   try {
     const common = { ...storage.env, LOG_LEVEL: 'warn' };
-    const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort(), gateway: await freePort() };
+    const ports = {
+      goods: await freePort(),
+      inventory: await freePort(),
+      order: await freePort(),
+      userop: await freePort(),
+      gateway: await freePort(),
+    };
     const targets: SrvTargets = {
       goods: `127.0.0.1:${ports.goods}`,
       inventory: `127.0.0.1:${ports.inventory}`,
       order: `127.0.0.1:${ports.order}`,
+      userop: `127.0.0.1:${ports.userop}`,
     };
     const seeded = { ...common, SEED_DEMO: 'true' };
     procs.push(
@@ -217,10 +224,16 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
         { ready: { port: ports.inventory } },
       ),
     );
-    const srvTargets = { GOODS_SRV: targets.goods, INVENTORY_SRV: targets.inventory, ORDER_SRV: targets.order };
+    const srvTargets = {
+      GOODS_SRV: targets.goods,
+      INVENTORY_SRV: targets.inventory,
+      ORDER_SRV: targets.order,
+      USEROP_SRV: targets.userop,
+    };
     procs.push(
       await startBuilt('order', 'src/srv/order/main.js', { ...common, ...srvTargets, ...ORDER_SRV_ENV }, { ready: { port: ports.order } }),
     );
+    procs.push(await startBuilt('userop', 'src/srv/userop/main.js', { ...common, ...srvTargets }, { ready: { port: ports.userop } }));
     const secrets = ensureDevSecrets(storage.env.DATA_DIR);
     const gatewayEnv = {
       ...common,
@@ -255,7 +268,14 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
 /** The three srvs and the gateway in this process, started as `npm start` starts them, on the given storage. */
 async function startOneProcess(storage: Storage): Promise<System> {
   const srvs = await startAllSrvs({
-    env: { ...storage.env, LOG_LEVEL: 'silent', GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.0.0.1:0', ORDER_SRV: '127.0.0.1:0' },
+    env: {
+      ...storage.env,
+      LOG_LEVEL: 'silent',
+      GOODS_SRV: '127.0.0.1:0',
+      INVENTORY_SRV: '127.0.0.1:0',
+      ORDER_SRV: '127.0.0.1:0',
+      USEROP_SRV: '127.0.0.1:0',
+    },
     orderEnv: ORDER_SRV_ENV,
     logger: silentLogger,
     seedDemo: true,
@@ -271,6 +291,7 @@ async function startOneProcess(storage: Storage): Promise<System> {
       GOODS_SRV: srvs.targets.goods,
       INVENTORY_SRV: srvs.targets.inventory,
       ORDER_SRV: srvs.targets.order,
+      USEROP_SRV: srvs.targets.userop,
       ALIPAY_APP_ID: '2021000000000000',
       ALIPAY_PRIVATE_KEY: app.privateKey,
       ALIPAY_PUBLIC_KEY: alipay.publicKey,

@@ -13,7 +13,7 @@ import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
 import { ensureBuilt, freePort, type MainProcess, startMain } from '../helpers/process';
-import { buildGateway, type Gateway, queryStore, TEST_JWT_KEY, TEST_STORE, unitsHeld } from '../helpers/stack';
+import { buildGateway, type Gateway, queryStore, TEST_JWT_KEY, TEST_STORE, UNUSED_TARGET, unitsHeld } from '../helpers/stack';
 
 const GOODS = 5;
 const INITIAL = 40;
@@ -98,7 +98,10 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
 }
 
 function freshGateway(): Gateway {
-  return buildGateway({ goods: goods.address, inventory: inventory.address, order: orderAddress }, { GRPC_DEADLINE_MS: '3000' });
+  return buildGateway(
+    { goods: goods.address, inventory: inventory.address, order: orderAddress, userop: UNUSED_TARGET },
+    { GRPC_DEADLINE_MS: '3000' },
+  );
 }
 
 async function killedBySelf(p: MainProcess): Promise<void> {

@@ -349,7 +349,7 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     const allowed = (res.headers['access-control-allow-headers'] as string).toLowerCase();
     for (const h of ['content-type', 'x-token', 'authorization', 'idempotency-key', 'x-request-id']) expect(allowed).toContain(h);
-    expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PATCH,DELETE,OPTIONS');
+    expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PUT,PATCH,DELETE,OPTIONS');
   });
 
   it('when a browser calls then the answer allows any origin', async () => {

@@ -13,7 +13,7 @@ import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestClock } from '../helpers/clock';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { buildGateway, type Gateway, TEST_JWT_KEY } from '../helpers/stack';
+import { buildGateway, type Gateway, TEST_JWT_KEY, UNUSED_TARGET } from '../helpers/stack';
 import { watchLowest } from '../helpers/wait';
 
 const GOODS = 3;
@@ -75,6 +75,7 @@ async function startAll(made: TestStore): Promise<void> {
       goods: goods.address,
       inventory: inventoryTarget,
       order: `ipv4:${orders.map((s) => s.address).join(',')}`,
+      userop: UNUSED_TARGET,
     },
     { GRPC_DEADLINE_MS: '5000' },
   );

@@ -52,6 +52,7 @@ describe('each srv alone', () => {
     ['goods', 'srv/goods/main.js', 'GOODS_SRV'],
     ['inventory', 'srv/inventory/main.js', 'INVENTORY_SRV'],
     ['order', 'srv/order/main.js', 'ORDER_SRV'],
+    ['userop', 'srv/userop/main.js', 'USEROP_SRV'],
   ] as const)('when the %s srv starts from its environment then it serves, and SIGTERM stops it with exit 0', async (name, entry, key) => {
     const srv = start(`src/${entry}`, { DATA_DIR: path.join(dataDir, name), [key]: '127.0.0.1:0', SEED_DEMO: 'true' });
     const line = await listening(srv);
@@ -60,6 +61,7 @@ describe('each srv alone', () => {
       if (name === 'goods') expect((await client.api.BatchGetGoods({ id: [1, 2] })).total).toBe(2);
       if (name === 'inventory') expect(await client.api.InvDetail({ goodsId: 1 })).toEqual({ goodsId: 1, num: 100 });
       if (name === 'order') expect(await client.api.CartItemList({ id: 1 })).toEqual({ total: 0, data: [] });
+      if (name === 'userop') expect(await client.api.GetFavList({ userId: 1, goodsId: 0 })).toEqual({ total: 0, data: [] });
     } finally {
       client.close();
     }
@@ -213,6 +215,7 @@ describe('npm start (the dev stack) and npm run token', () => {
         GOODS_SRV: '127.0.0.1:0',
         INVENTORY_SRV: '127.0.0.1:0',
         ORDER_SRV: '127.0.0.1:0',
+        USEROP_SRV: '127.0.0.1:0',
         CONSUL_HTTP_ADDR: agent.address,
         HEALTH_CHECK_INTERVAL_SECONDS: '1',
       });
@@ -222,13 +225,16 @@ describe('npm start (the dev stack) and npm run token', () => {
           .services()
           .map((s) => s.name)
           .sort(),
-      ).toEqual(['goods-srv', 'inventory-srv', 'order-srv']);
+      ).toEqual(['goods-srv', 'inventory-srv', 'order-srv', 'userop-srv']);
       await agent.checkNow();
       const ready = await waitFor(
         () => get(port, '/health/ready'),
         (res) => res.status === 200,
       );
-      expect(JSON.parse(ready.body)).toEqual({ ready: true, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING' } });
+      expect(JSON.parse(ready.body)).toEqual({
+        ready: true,
+        srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' },
+      });
       stack.child.kill('SIGTERM');
       expect(await stack.exited).toEqual({ code: 0, signal: null });
       expect(agent.services()).toEqual([]); // each srv deregistered on its way out
@@ -239,13 +245,14 @@ describe('npm start (the dev stack) and npm run token', () => {
 
   it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
     const dir = path.join(dataDir, 'dev');
-    const [port, goods, inventory, orderPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [port, goods, inventory, orderPort, userop] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env = {
       DATA_DIR: dir,
       PORT: String(port),
       GOODS_SRV: `127.0.0.1:${goods}`,
       INVENTORY_SRV: `127.0.0.1:${inventory}`,
       ORDER_SRV: `127.0.0.1:${orderPort}`,
+      USEROP_SRV: `127.0.0.1:${userop}`,
     };
     const stack = start('src/dev-stack.js', env);
     await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);

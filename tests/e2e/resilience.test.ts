@@ -60,6 +60,9 @@ describe('grpc.health.v1 on every srv', () => {
     ['goods', 'Goods'],
     ['inventory', 'Inventory'],
     ['order', 'proto.Order'],
+    ['userop', 'UserFav'],
+    ['userop', 'Address'],
+    ['userop', 'Message'],
   ] as const)(
     'when the %s srv is asked then it is SERVING overall and under its service name %s, and an unknown name is NOT_FOUND',
     async (srv, name) => {
@@ -76,7 +79,7 @@ describe('GET /health/ready', () => {
     const res = await request(stack.app).get('/health/ready');
     expect({ status: res.status, body: res.body }).toEqual({
       status: 200,
-      body: { ready: true, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING' } },
+      body: { ready: true, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' } },
     });
   });
 
@@ -93,7 +96,7 @@ describe('GET /health/ready', () => {
     expect(performance.now() - started).toBeLessThan(3000);
     expect({ status: res.status, body: res.body }).toEqual({
       status: 503,
-      body: { ready: false, srvs: { goods: 'UNREACHABLE', inventory: 'TIMEOUT', order: 'SERVING' } },
+      body: { ready: false, srvs: { goods: 'UNREACHABLE', inventory: 'TIMEOUT', order: 'SERVING', userop: 'SERVING' } },
     });
     // Liveness stays the course's: the process answers.
     expect((await request(gateway.app).get('/health')).status).toBe(200);

@@ -9,6 +9,7 @@ export function api(app: express.Express, token?: string) {
   return {
     get: (path: string) => withToken(agent.get(path)),
     post: (path: string) => withToken(agent.post(path)),
+    put: (path: string) => withToken(agent.put(path)),
     patch: (path: string) => withToken(agent.patch(path)),
     delete: (path: string) => withToken(agent.delete(path)),
   };

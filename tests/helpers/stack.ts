@@ -1,4 +1,4 @@
-// The real system for a test file: goods, inventory and order srvs on 127.0.0.1 port 0 with
+// The real system for a test file: goods, inventory, order and userop srvs on 127.0.0.1 port 0 with
 // SQLite files in a fresh temp dir, and the real gateway app over real gRPC clients.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -55,6 +55,7 @@ export function gatewayConfig(targets: SrvTargets, overrides: Env = {}): Gateway
     GOODS_SRV: targets.goods,
     INVENTORY_SRV: targets.inventory,
     ORDER_SRV: targets.order,
+    USEROP_SRV: targets.userop,
     GRPC_DEADLINE_MS: '2000',
     ALIPAY_APP_ID: TEST_APP_ID,
     ALIPAY_PRIVATE_KEY: keys.app.privateKey,
@@ -136,7 +137,15 @@ export async function queryStore<Row>(storage: Env, srv: SrvName, sql: string, p
  * TEST_STORE=mariadb (.ci/run runs the suite both ways).
  */
 /** Every srv on a free port of 127.0.0.1. */
-export const ON_ANY_PORT: Env = { GOODS_SRV: '127.0.0.1:0', INVENTORY_SRV: '127.0.0.1:0', ORDER_SRV: '127.0.0.1:0' };
+export const ON_ANY_PORT: Env = {
+  GOODS_SRV: '127.0.0.1:0',
+  INVENTORY_SRV: '127.0.0.1:0',
+  ORDER_SRV: '127.0.0.1:0',
+  USEROP_SRV: '127.0.0.1:0',
+};
+
+/** A target for the srvs a test's gateway never calls: nothing listens there (calls would fail at once). */
+export const UNUSED_TARGET = '127.0.0.1:9';
 
 export const TEST_STORE: StoreKind = process.env.TEST_STORE === 'mariadb' ? 'mariadb' : 'sqlite';
 

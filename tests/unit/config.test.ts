@@ -2,7 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import type { Env } from '../../global/config';
-import { ConfigError, gatewaySchema, goodsSrvSchema, inventorySrvSchema, orderSrvSchema, parseConfig } from '../../global/config';
+import {
+  ConfigError,
+  gatewaySchema,
+  goodsSrvSchema,
+  inventorySrvSchema,
+  orderSrvSchema,
+  parseConfig,
+  useropSrvSchema,
+} from '../../global/config';
 
 /** The smallest environment a production gateway starts with. */
 const REQUIRED: Env = {
@@ -38,6 +46,7 @@ describe('parseConfig(gatewaySchema)', () => {
       GOODS_SRV: '127.0.0.1:50051',
       INVENTORY_SRV: '127.0.0.1:50052',
       ORDER_SRV: '127.0.0.1:50053',
+      USEROP_SRV: '127.0.0.1:50054',
       BODY_LIMIT: '64kb',
       SHUTDOWN_GRACE_MS: 10_000,
       GATEWAY_WORKERS: 1,
@@ -56,6 +65,12 @@ describe('parseConfig(gatewaySchema)', () => {
       gatewaySchema,
       { ...REQUIRED, ORDER_SRV: 'consul://order-srv' },
       ['CONSUL_HTTP_ADDR is required for ORDER_SRV=consul://…'],
+    ],
+    [
+      'a consul:// userop target without an agent',
+      gatewaySchema,
+      { ...REQUIRED, USEROP_SRV: 'consul://userop-srv' },
+      ['CONSUL_HTTP_ADDR is required for USEROP_SRV=consul://…'],
     ],
     [
       'a consul:// target without a service name',
@@ -103,6 +118,7 @@ describe('parseConfig(gatewaySchema)', () => {
     });
     expect(parseConfig(goodsSrvSchema, {}).SRV_NAME).toBe('goods-srv');
     expect(parseConfig(inventorySrvSchema, {}).SRV_NAME).toBe('inventory-srv');
+    expect(parseConfig(useropSrvSchema, {})).toMatchObject({ SRV_NAME: 'userop-srv', USEROP_SRV: '127.0.0.1:50054' });
   });
 
   it('when the order srv gets only some of the Alipay keys then each missing one is named', () => {

@@ -451,7 +451,7 @@ describe('corsPolicy', () => {
       .set('Access-Control-Request-Headers', 'x-token, content-type');
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PATCH,DELETE,OPTIONS');
+    expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PUT,PATCH,DELETE,OPTIONS');
     expect(res.headers['access-control-allow-headers']).toBe('Content-Type,x-token,Authorization,Idempotency-Key,X-Request-Id');
     expect(res.text).toBe('');
   });

@@ -9,6 +9,7 @@ const defs = serviceDefinitions();
 const order = defs.order.service;
 const goods = defs.goods.service;
 const inventory = defs.inventory.service;
+const userop = defs.userop.service;
 
 /** Joins golden hex written in commented chunks, dropping spaces. */
 const hex = (...parts: string[]) => parts.join('').replace(/\s+/g, '');
@@ -167,6 +168,19 @@ describe('the wire format of proto/', () => {
     );
     expect(paths(goods)).toEqual(['/Goods/BatchGetGoods', '/Goods/GetGoodsDetail']);
     expect(paths(inventory)).toEqual(['/Inventory/InvDetail', '/Inventory/Reback', '/Inventory/Sell', '/Inventory/SetInv']);
+    // The userop srv's three services, without a package, served together (one definition, one channel).
+    expect(paths(userop)).toEqual([
+      '/Address/CreateAddress',
+      '/Address/DeleteAddress',
+      '/Address/GetAddressList',
+      '/Address/UpdateAddress',
+      '/Message/CreateMessage',
+      '/Message/MessageList',
+      '/UserFav/AddUserFav',
+      '/UserFav/DeleteUserFav',
+      '/UserFav/GetFavList',
+      '/UserFav/GetUserFavDetail',
+    ]);
   });
 
   describe('order.proto', () => {
@@ -392,6 +406,116 @@ describe('the wire format of proto/', () => {
       expect(inventory.Sell.requestSerialize(value).toString('hex')).toBe(bytes);
       expect(inventory.Reback.requestSerialize(value).toString('hex')).toBe(bytes);
       expect(inventory.Sell.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+    });
+  });
+
+  describe('userfav.proto', () => {
+    it('when a UserFavRequest is encoded then userId is field 1 and goodsId field 2', () => {
+      const value = { userId: 7, goodsId: 3 };
+      const bytes = hex(
+        '08 07', // 1 userId int32 = 7
+        '10 03', // 2 goodsId int32 = 3
+      );
+      for (const rpc of ['GetFavList', 'AddUserFav', 'DeleteUserFav', 'GetUserFavDetail'] as const) {
+        expect(userop[rpc].requestSerialize(value).toString('hex')).toBe(bytes);
+      }
+      expect(userop.AddUserFav.requestDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+    });
+
+    it('when a UserFavListResponse is encoded then total is field 1 and each UserFavResponse field 2', () => {
+      const value = { total: 1, data: [{ userId: 7, goodsId: 3 }] };
+      const bytes = hex(
+        '08 01', //             1 total int32 = 1
+        '12 04 08 07 10 03', // 2 data[0] UserFavResponse {1 userId = 7, 2 goodsId = 3}
+      );
+      expect(userop.GetFavList.responseSerialize(value).toString('hex')).toBe(bytes);
+      expect(userop.GetFavList.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+    });
+
+    it('when AddUserFav, DeleteUserFav and GetUserFavDetail answer then it is google.protobuf.Empty, zero bytes', () => {
+      expect(userop.AddUserFav.responseSerialize({}).length).toBe(0);
+      expect(userop.GetUserFavDetail.responseDeserialize(Buffer.alloc(0))).toEqual({});
+    });
+  });
+
+  describe('address.proto', () => {
+    const ADDRESS = {
+      value: {
+        id: 5,
+        userId: 7,
+        province: '北京',
+        city: 'CY',
+        district: 'WJ',
+        address: 'T1',
+        signerName: '张三',
+        signerMobile: '13800138000',
+      },
+      bytes: hex(
+        '08 05', //                                     1 id int32 = 5
+        '10 07', //                                     2 userId int32 = 7
+        '1a 06 e5 8c 97 e4 ba ac', //                   3 province string "北京"
+        '22 02 43 59', //                               4 city string "CY"
+        '2a 02 57 4a', //                               5 district string "WJ"
+        '32 02 54 31', //                               6 address string "T1"
+        '3a 06 e5 bc a0 e4 b8 89', //                   7 signerName string "张三"
+        '42 0b 31 33 38 30 30 31 33 38 30 30 30', //    8 signerMobile string "13800138000"
+      ), // 45 bytes = 0x2d
+    };
+
+    it('when an AddressRequest or AddressResponse is encoded then fields 1..8 keep their numbers', () => {
+      for (const rpc of ['GetAddressList', 'CreateAddress', 'DeleteAddress', 'UpdateAddress'] as const) {
+        expect(userop[rpc].requestSerialize(ADDRESS.value).toString('hex')).toBe(ADDRESS.bytes);
+      }
+      expect(userop.CreateAddress.responseSerialize(ADDRESS.value).toString('hex')).toBe(ADDRESS.bytes);
+      expect(userop.UpdateAddress.requestDeserialize(Buffer.from(ADDRESS.bytes, 'hex'))).toEqual(ADDRESS.value);
+      expect(userop.CreateAddress.responseDeserialize(Buffer.from(ADDRESS.bytes, 'hex'))).toEqual(ADDRESS.value);
+    });
+
+    it('when an AddressListResponse is encoded then total is field 1 and each AddressResponse field 2', () => {
+      const value = { total: 1, data: [ADDRESS.value] };
+      const bytes = hex(
+        '08 01', //                  1 total int32 = 1
+        '12 2d', ADDRESS.bytes, //   2 data[0] AddressResponse (45 bytes)
+      );
+      expect(userop.GetAddressList.responseSerialize(value).toString('hex')).toBe(bytes);
+      expect(userop.GetAddressList.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+    });
+
+    it('when DeleteAddress and UpdateAddress answer then it is google.protobuf.Empty, zero bytes', () => {
+      expect(userop.DeleteAddress.responseSerialize({}).length).toBe(0);
+      expect(userop.UpdateAddress.responseDeserialize(Buffer.alloc(0))).toEqual({});
+    });
+  });
+
+  describe('message.proto', () => {
+    const MESSAGE = {
+      value: { id: 9, userId: 7, messageType: 2, subject: 'Hi', message: '草莓', file: 'f.png' },
+      bytes: hex(
+        '08 09', //                       1 id int32 = 9
+        '10 07', //                       2 userId int32 = 7
+        '18 02', //                       3 messageType int32 = 2 (投诉)
+        '22 02 48 69', //                 4 subject string "Hi"
+        '2a 06 e8 8d 89 e8 8e 93', //     5 message string "草莓"
+        '32 05 66 2e 70 6e 67', //        6 file string "f.png"
+      ), // 25 bytes = 0x19
+    };
+
+    it('when a MessageRequest or MessageResponse is encoded then fields 1..6 keep their numbers', () => {
+      expect(userop.CreateMessage.requestSerialize(MESSAGE.value).toString('hex')).toBe(MESSAGE.bytes);
+      expect(userop.MessageList.requestSerialize(MESSAGE.value).toString('hex')).toBe(MESSAGE.bytes);
+      expect(userop.CreateMessage.responseSerialize(MESSAGE.value).toString('hex')).toBe(MESSAGE.bytes);
+      expect(userop.CreateMessage.requestDeserialize(Buffer.from(MESSAGE.bytes, 'hex'))).toEqual(MESSAGE.value);
+      expect(userop.CreateMessage.responseDeserialize(Buffer.from(MESSAGE.bytes, 'hex'))).toEqual(MESSAGE.value);
+    });
+
+    it('when a MessageListResponse is encoded then total is field 1 and each MessageResponse field 2', () => {
+      const value = { total: 1, data: [MESSAGE.value] };
+      const bytes = hex(
+        '08 01', //                  1 total int32 = 1
+        '12 19', MESSAGE.bytes, //   2 data[0] MessageResponse (25 bytes)
+      );
+      expect(userop.MessageList.responseSerialize(value).toString('hex')).toBe(bytes);
+      expect(userop.MessageList.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
     });
   });
 });

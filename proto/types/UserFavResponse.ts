@@ -1,0 +1,12 @@
+// Original file: proto/userfav.proto
+
+
+export interface UserFavResponse {
+  'userId'?: (number);
+  'goodsId'?: (number);
+}
+
+export interface UserFavResponse__Output {
+  'userId': (number);
+  'goodsId': (number);
+}
