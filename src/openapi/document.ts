@@ -236,6 +236,9 @@ export function buildOpenApiDocument(app: express.Express, options: DocumentOpti
     tags: [
       { name: 'cart', description: "the caller's shopping cart" },
       { name: 'orders', description: "orders: admins read everyone's, users their own" },
+      { name: 'favourites', description: "the caller's favourite goods (/up/v1)" },
+      { name: 'addresses', description: "the caller's delivery addresses (/up/v1)" },
+      { name: 'messages', description: "the caller's messages to the shop (/up/v1)" },
       { name: 'pay', description: 'Alipay callbacks (no token: signed by Alipay)' },
       { name: 'admin', description: 'operations for admins (AuthorityId 2)' },
       { name: 'operations', description: 'health, readiness and these docs' },

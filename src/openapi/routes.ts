@@ -125,7 +125,9 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description:
       'Prices come from the goods srv, never from the client; stock is deducted; the bought items leave the cart. ' +
       'Send an `Idempotency-Key` to make a retry safe: the same key with the same body answers the first answer again ' +
-      '(with `Idempotent-Replayed: true`), with another body 422, while the first is still running 409 with Retry-After.',
+      '(with `Idempotent-Replayed: true`), with another body 422, while the first is still running 409 with Retry-After. ' +
+      "Deliver to `address`, `name` and `mobile`, or to `address_id`, one of the caller's saved addresses " +
+      "(POST /up/v1/address); another user's address answers 404.",
     ok: {
       status: 200,
       description: 'the new order and its Alipay page-pay URL',
@@ -155,6 +157,84 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: 'A closed order answers 200 again; a paid order 409.',
     ok: 'Empty',
     errors: ['NOT_FOUND', 'CONFLICT'],
+  },
+
+  'GET /up/v1/userfavs': { tag: 'favourites', summary: "The caller's favourite goods", ok: 'UserFavList' },
+  'POST /up/v1/userfavs': {
+    tag: 'favourites',
+    summary: 'Add goods to the favourites',
+    description: 'The goods must exist (404 otherwise); already a favourite: 409.',
+    ok: 'Empty',
+    errors: ['NOT_FOUND', 'CONFLICT'],
+    example: { goods: 1 },
+  },
+  'GET /up/v1/userfavs/:id': {
+    tag: 'favourites',
+    summary: 'Whether this goods is a favourite',
+    description: '`:id` is the goods id. 200 `{}` when it is a favourite, else 404.',
+    ok: 'Empty',
+    errors: ['NOT_FOUND'],
+  },
+  'DELETE /up/v1/userfavs/:id': {
+    tag: 'favourites',
+    summary: 'Remove goods from the favourites',
+    description: '`:id` is the goods id; not a favourite: 404.',
+    ok: 'Deleted',
+    errors: ['NOT_FOUND'],
+  },
+  'GET /up/v1/address': {
+    tag: 'addresses',
+    summary: "The caller's delivery addresses",
+    description: "An admin (AuthorityId 2) sees everyone's.",
+    ok: 'AddressList',
+  },
+  'POST /up/v1/address': {
+    tag: 'addresses',
+    summary: 'Save a delivery address',
+    description: 'Its id can be given to POST /o/v1/orders as `address_id`.',
+    ok: 'Created',
+    example: {
+      province: '北京市',
+      city: '北京市',
+      district: '朝阳区',
+      address: '望京街道1号',
+      signer_name: '张三',
+      signer_mobile: '13800138000',
+    },
+  },
+  'PUT /up/v1/address/:id': {
+    tag: 'addresses',
+    summary: "Replace one of the caller's addresses",
+    description: "Another user's or a missing address: 404.",
+    ok: 'Empty',
+    errors: ['NOT_FOUND'],
+    example: {
+      province: '上海市',
+      city: '上海市',
+      district: '浦东新区',
+      address: '世纪大道2号',
+      signer_name: '李四',
+      signer_mobile: '13900139000',
+    },
+  },
+  'DELETE /up/v1/address/:id': {
+    tag: 'addresses',
+    summary: "Delete one of the caller's addresses",
+    description: "Another user's or a missing address: 404.",
+    ok: 'Deleted',
+    errors: ['NOT_FOUND'],
+  },
+  'GET /up/v1/message': {
+    tag: 'messages',
+    summary: "The caller's messages",
+    description: "An admin (AuthorityId 2) sees everyone's.",
+    ok: 'MessageList',
+  },
+  'POST /up/v1/message': {
+    tag: 'messages',
+    summary: 'Leave a message (留言, 投诉, 询问, 售后, 求购)',
+    ok: 'Created',
+    example: { type: 1, subject: '配送时间', message: '周末可以送货吗？', file: '' },
   },
 
   'POST /o/v1/admin/reconcile': {

@@ -9,7 +9,7 @@ import { PAYING, TRADE_CLOSED, TRADE_FINISHED, TRADE_SUCCESS } from '../../globa
 import type { SrvHealthState } from '../../global/srv-conn';
 import type { FormClass } from '../../middlewares/validate';
 import type { ReconcileResponse__Output } from '../../proto/types/proto/ReconcileResponse';
-import type { CartItemView, OrderDetailView, OrderGoodsView, OrderView } from '../../routes/shapes';
+import type { AddressView, CartItemView, MessageView, OrderDetailView, OrderGoodsView, OrderView, UserFavView } from '../../routes/shapes';
 
 // class-validator-jsonschema's own Min/Max converters also say `type: number`, which turns an @IsInt field
 // into a number; these say only the bound, so integers stay integers. IsDefined adds nothing to a schema:
@@ -18,7 +18,38 @@ const CONVERTERS = {
   min: (meta: { constraints: unknown[] }) => ({ minimum: meta.constraints[0] as number }),
   max: (meta: { constraints: unknown[] }) => ({ maximum: meta.constraints[0] as number }),
   isDefined: {},
+  // Said once for the whole form (eitherOr below), not per field.
+  unlessGiven: {},
+  // JSON Schema's name for it is `uri` (the library says `url`).
+  isUrl: (meta: { constraints: unknown[] }) => {
+    const protocols = (meta.constraints[0] as { protocols?: string[] } | undefined)?.protocols;
+    return { format: 'uri', ...(protocols ? { description: `a ${protocols.join(' or ')} URL` } : {}) };
+  },
 };
+
+/**
+ * Fields under UnlessGiven(other, …) are required while `other` is absent and refused when it is given:
+ * the form takes either all of them or `other`, which per-field `required` cannot say.
+ */
+function eitherOr(form: FormClass): SchemaObject | undefined {
+  const storage = getMetadataStorage();
+  const groups = new Map<string, string[]>();
+  for (const meta of storage.getTargetValidationMetadatas(form, '', true, false)) {
+    const constraint = meta.constraintCls ? storage.getTargetValidatorConstraints(meta.constraintCls)[0] : undefined;
+    const other: unknown = meta.constraints?.[0];
+    if (constraint?.name !== 'unlessGiven' || typeof other !== 'string') continue;
+    groups.set(other, [...(groups.get(other) ?? []), meta.propertyName]);
+  }
+  const alternatives = [...groups].map(([other, fields]) => ({
+    description: `either ${fields.join(', ')}, or ${other}`,
+    oneOf: [
+      { required: fields, not: { required: [other] } },
+      { required: [other], not: { anyOf: fields.map((field) => ({ required: [field] })) } },
+    ],
+  }));
+  if (alternatives.length === 0) return undefined;
+  return alternatives.length === 1 ? alternatives[0] : { allOf: alternatives };
+}
 
 /** A form's schema: its rules, its defaults (a field with a default is never required) and nothing else. */
 export function formSchema(form: FormClass): SchemaObject {
@@ -35,7 +66,7 @@ export function formSchema(form: FormClass): SchemaObject {
   const required = (schema.required ?? []).filter((name) => defaults[name] === undefined);
   const out: SchemaObject = { type: 'object', properties };
   if (required.length > 0) out.required = required;
-  return out;
+  return { ...out, ...eitherOr(form) };
 }
 
 // ---- response shapes -------------------------------------------------------------------------------
@@ -115,6 +146,31 @@ const reconcileResult = shape<ReconcileResponse__Output>({
   failed: int('Alipay could not be asked'),
 });
 
+const userFav = shape<UserFavView>(
+  { id: int('the goods id'), name: text(), shop_price: yuan() },
+  'A favourite joined with its goods; goods no longer in the catalogue show an empty name and price 0.',
+);
+
+const address = shape<AddressView>({
+  id: int(),
+  user_id: int(),
+  province: text(),
+  city: text(),
+  district: text(),
+  address: text(),
+  signer_name: text(),
+  signer_mobile: text(),
+});
+
+const message = shape<MessageView>({
+  id: int(),
+  user_id: int(),
+  type: { type: 'integer', enum: [1, 2, 3, 4, 5], description: '1 留言, 2 投诉, 3 询问, 4 售后, 5 求购' },
+  subject: text(),
+  message: text(),
+  file: text('a URL, or empty'),
+});
+
 const SRV_STATES: SrvHealthState[] = ['SERVING', 'NOT_SERVING', 'UNKNOWN', 'SERVICE_UNKNOWN', 'UNREACHABLE', 'TIMEOUT'];
 
 /** Named schemas the operations refer to by `#/components/schemas/<name>`. */
@@ -147,6 +203,14 @@ export const SHAPES: Record<string, SchemaObject> = {
     alipay_url: { type: ['string', 'null'], description: 'the Alipay page-pay URL' },
   }),
   ReconcileResult: reconcileResult,
+  Created: shape<{ id: number }>({ id: int('the new record') }),
+  Deleted: shape<{ msg: string }>({ msg: { type: 'string', const: '删除成功' } }),
+  UserFav: userFav,
+  UserFavList: listOf('UserFav'),
+  Address: address,
+  AddressList: listOf('Address'),
+  Message: message,
+  MessageList: listOf('Message'),
   Liveness: shape<{ code: number; success: boolean }>({ code: { type: 'integer', const: 200 }, success: { type: 'boolean', const: true } }),
   Readiness: shape<{ ready: boolean; srvs: object }>({
     ready: { type: 'boolean' },

@@ -109,7 +109,20 @@ describe('the OpenAPI document', () => {
     expect(schemas.ShopCartItemUpdateForm).toMatchObject({ required: ['nums'], properties: { checked: { type: 'boolean' } } });
     expect(propertyOf('CreateOrderForm', 'mobile')).toEqual({ type: 'string', pattern: '^1[3-9]\\d{9}$' });
     expect(propertyOf('CreateOrderForm', 'name')).toEqual({ type: 'string', minLength: 1, maxLength: 40 });
-    expect((schemas.CreateOrderForm as SchemaObject).required).toEqual(expect.arrayContaining(['address', 'name', 'mobile', 'post']));
+    // Either address, name and mobile, or one of the caller's saved addresses (address_id); post always.
+    expect(schemas.CreateOrderForm).toMatchObject({
+      required: ['post'],
+      properties: { address_id: { type: 'integer', minimum: 1 } },
+      oneOf: [
+        { required: ['address', 'name', 'mobile'], not: { required: ['address_id'] } },
+        { required: ['address_id'], not: { anyOf: [{ required: ['address'] }, { required: ['name'] }, { required: ['mobile'] }] } },
+      ],
+    });
+    expect(propertyOf('AddressForm', 'signer_mobile')).toEqual({ type: 'string', pattern: '^1[3-9]\\d{9}$' });
+    expect(propertyOf('AddressForm', 'province')).toEqual({ type: 'string', minLength: 1, maxLength: 100 });
+    expect(propertyOf('MessageForm', 'type')).toEqual({ type: 'integer', minimum: 1, maximum: 5 });
+    expect(propertyOf('MessageForm', 'file')).toMatchObject({ type: 'string', maxLength: 100, format: 'uri', default: '' });
+    expect((schemas.MessageForm as SchemaObject).required).toEqual(['type', 'subject', 'message']);
     const reconcile = parameter(operation('post', '/o/v1/admin/reconcile'), 'query', 'older_than_seconds');
     expect(reconcile.schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 30 * 24 * 3600, default: 1800 });
   });
@@ -238,7 +251,7 @@ describe('served by the gateway', () => {
       expect(valid).toBe(true);
     }
 
-    it('when a user walks cart → order → detail → cancel, and errors are provoked, then every answer matches', async () => {
+    it('when a user walks cart, orders, favourites, addresses and messages, and errors are provoked, then every answer matches', async () => {
       const token = stack.token(4242);
       const as = api(stack.app, token);
       await conforms('/health', 'get', await request(stack.app).get('/health'));
@@ -264,6 +277,32 @@ describe('served by the gateway', () => {
       await conforms('/o/v1/admin/reconcile', 'post', await as.post('/o/v1/admin/reconcile'));
       const admin = api(stack.app, stack.token(1, { admin: true }));
       await conforms('/o/v1/admin/reconcile', 'post', await admin.post(`/o/v1/admin/reconcile?older_than_seconds=${30 * 24 * 3600}`));
+      // The user-operation routes, and an order delivered to a saved address.
+      await conforms('/up/v1/userfavs', 'post', await as.post('/up/v1/userfavs').send({ goods: 3 }));
+      await conforms('/up/v1/userfavs', 'post', await as.post('/up/v1/userfavs').send({ goods: 3 }));
+      await conforms('/up/v1/userfavs', 'get', await as.get('/up/v1/userfavs'));
+      await conforms('/up/v1/userfavs/{id}', 'get', await as.get('/up/v1/userfavs/3'));
+      await conforms('/up/v1/userfavs/{id}', 'delete', await as.delete('/up/v1/userfavs/3'));
+      await conforms('/up/v1/userfavs/{id}', 'get', await as.get('/up/v1/userfavs/3'));
+      const saved = await as.post('/up/v1/address').send(operationExample('/up/v1/address'));
+      await conforms('/up/v1/address', 'post', saved);
+      await conforms('/up/v1/address', 'get', await as.get('/up/v1/address'));
+      const replaced = await as.put(`/up/v1/address/${saved.body.id}`).send({ ...operationExample('/up/v1/address'), city: '天津市' });
+      await conforms('/up/v1/address/{id}', 'put', replaced);
+      await as.post('/o/v1/shopcarts').send({ goods: 1, nums: 1 });
+      const byAddress = await as.post('/o/v1/orders').send({ address_id: saved.body.id, post: '放门口' });
+      expect(byAddress.status).toBe(200);
+      await conforms('/o/v1/orders', 'post', byAddress);
+      await conforms('/o/v1/orders', 'post', await as.post('/o/v1/orders').send({ address_id: saved.body.id, name: '张三', post: 'x' }));
+      await conforms('/up/v1/address/{id}', 'delete', await as.delete(`/up/v1/address/${saved.body.id}`));
+      await conforms('/up/v1/address/{id}', 'delete', await as.delete(`/up/v1/address/${saved.body.id}`));
+      await conforms('/up/v1/message', 'post', await as.post('/up/v1/message').send(operationExample('/up/v1/message')));
+      await conforms(
+        '/up/v1/message',
+        'post',
+        await as.post('/up/v1/message').send({ type: 9, subject: '', message: 'x', file: 'ftp://x' }),
+      );
+      await conforms('/up/v1/message', 'get', await as.get('/up/v1/message'));
       await conforms('/o/v1/pay/alipay/return', 'get', await request(stack.app).get('/o/v1/pay/alipay/return?out_trade_no=x'));
     });
   });
