@@ -179,7 +179,7 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
   for (const method of Object.keys(Ctor.service)) {
     const fn = (raw as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)[method];
     if (!fn) throw new Error(`${name} client has no method ${method}`);
-    const once = (request: unknown, ctx: CallContext, deadline: Date) =>
+    const once = (request: unknown, ctx: CallContext, deadline: number) =>
       new Promise((resolve, reject) => {
         if (ctx.signal?.aborted) return reject(new SrvCallError(name, grpc.status.CANCELLED, 'caller went away'));
         const metadata = new grpc.Metadata();
@@ -201,7 +201,8 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
       });
     const keyedRetries = method === 'CreateOrder';
     api[method] = async (request: unknown, ctx: CallContext = {}) => {
-      const deadline = ctx.deadline ?? new Date(Date.now() + options.deadlineMs);
+      // Epoch ms: grpc-js takes a number as well as a Date, and a number costs no object per call.
+      const deadline = ctx.deadline?.getTime() ?? Date.now() + options.deadlineMs;
       try {
         return await breaker.execute(async () => {
           for (let attempt = 0; ; attempt++) {
@@ -216,7 +217,7 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
                 err instanceof SrvCallError &&
                 err.code === grpc.status.UNAVAILABLE &&
                 err.reason === undefined &&
-                deadline.getTime() - Date.now() > KEYED_RETRY_BACKOFF_MS * 2 ** attempt;
+                deadline - Date.now() > KEYED_RETRY_BACKOFF_MS * 2 ** attempt;
               if (!retry) throw err;
               await delay(KEYED_RETRY_BACKOFF_MS * 2 ** attempt);
             }

@@ -5,6 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { SrvTargets } from '../../global/srv-conn';
+import type { DevSecrets } from '../../src/dev-secrets';
+import { freePort } from '../helpers/process';
+
+export { freePort };
 
 /** The repository: dist-tools/tests/bench → ../../.. */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -36,17 +41,50 @@ export interface StartOptions {
 
 const STOP_GRACE_MS = 15_000;
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** A built entry of the product (`dist/<entry>`), with LOG_LEVEL=info unless env says otherwise. */
 export function startBuilt(name: string, entry: string, env: Record<string, string>, options: StartOptions = {}): Promise<Proc> {
   return startNode(name, path.join(ROOT, 'dist', entry), { LOG_LEVEL: 'info', ...env }, options);
+}
+
+/**
+ * The goods, inventory, order and userop srvs from dist/, each its own process on a free port of 127.0.0.1, goods and
+ * inventory seeded with the demo catalogue. `env` goes to all three, `orderEnv` to the order srv only. Each
+ * process is pushed to `procs` as soon as it started, so the caller can stop it whatever happens next.
+ */
+export async function startSrvProcesses(env: Record<string, string>, orderEnv: Record<string, string>, procs: Proc[]): Promise<SrvTargets> {
+  const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort(), userop: await freePort() };
+  const targets: SrvTargets = {
+    goods: `127.0.0.1:${ports.goods}`,
+    inventory: `127.0.0.1:${ports.inventory}`,
+    order: `127.0.0.1:${ports.order}`,
+    userop: `127.0.0.1:${ports.userop}`,
+  };
+  const dial = srvTargetsEnv(targets);
+  const seeded = { ...env, SEED_DEMO: 'true' };
+  procs.push(await startBuilt('goods', 'src/srv/goods/main.js', { ...seeded, ...dial }, { ready: { port: ports.goods } }));
+  procs.push(await startBuilt('inventory', 'src/srv/inventory/main.js', { ...seeded, ...dial }, { ready: { port: ports.inventory } }));
+  procs.push(await startBuilt('order', 'src/srv/order/main.js', { ...env, ...dial, ...orderEnv }, { ready: { port: ports.order } }));
+  procs.push(await startBuilt('userop', 'src/srv/userop/main.js', { ...env, ...dial }, { ready: { port: ports.userop } }));
+  return targets;
+}
+
+/** What the gateway on `port` needs besides its srvs' targets: the dev stack's generated keys, a placeholder app id. */
+export function gatewayEnv(port: number, secrets: DevSecrets): Record<string, string> {
+  return {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    JWT_KEY: secrets.jwtKey,
+    ALIPAY_APP_ID: '2021000000000000',
+    ALIPAY_PRIVATE_KEY: secrets.appPrivateKey,
+    ALIPAY_PUBLIC_KEY: secrets.alipayPublicKey,
+    ALIPAY_NOTIFY_URL: `http://127.0.0.1:${port}/o/v1/pay/alipay/notify`,
+    ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/',
+  };
+}
+
+/** The srvs' targets as the gateway reads them. */
+export function srvTargetsEnv(targets: SrvTargets): Record<string, string> {
+  return { GOODS_SRV: targets.goods, INVENTORY_SRV: targets.inventory, ORDER_SRV: targets.order, USEROP_SRV: targets.userop };
 }
 
 /** Any script under this Node, resolved once it is ready (see StartOptions.ready); rejected if it exits first. */

@@ -12,7 +12,7 @@ import { CONSUL_TARGETS } from '../../global/discovery';
 import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startConsulAgent } from '../helpers/consul-agent';
-import { freePort, type Proc, startBuilt, stopAll } from './deployed';
+import { freePort, gatewayEnv, type Proc, srvTargetsEnv, startBuilt, stopAll } from './deployed';
 
 const RATE = Number(process.env.FAILOVER_RATE || 100);
 const PHASE_MS = Number(process.env.FAILOVER_PHASE_MS || 5000);
@@ -73,22 +73,7 @@ async function main(): Promise<void> {
     }
     procs.push(...srvs.goods, ...srvs.inventory, ...srvs.order);
     const port = await freePort();
-    procs.push(
-      await startBuilt('gateway', 'src/main.js', {
-        ...common,
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        JWT_KEY: secrets.jwtKey,
-        ALIPAY_APP_ID: '2021000000000000',
-        ALIPAY_PRIVATE_KEY: secrets.appPrivateKey,
-        ALIPAY_PUBLIC_KEY: secrets.alipayPublicKey,
-        ALIPAY_NOTIFY_URL: `http://127.0.0.1:${port}/o/v1/pay/alipay/notify`,
-        ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/',
-        GOODS_SRV: CONSUL_TARGETS.goods,
-        INVENTORY_SRV: CONSUL_TARGETS.inventory,
-        ORDER_SRV: CONSUL_TARGETS.order,
-      }),
-    );
+    procs.push(await startBuilt('gateway', 'src/main.js', { ...common, ...gatewayEnv(port, secrets), ...srvTargetsEnv(CONSUL_TARGETS) }));
     for (;;) {
       await agent.checkNow();
       if (agent.services().every((s) => s.checks.every((c) => c.status === 'passing')) && agent.services().length === 3 * INSTANCES) break;

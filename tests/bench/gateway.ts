@@ -27,7 +27,7 @@ import { Worker } from 'node:worker_threads';
 import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
 import { type DevSecrets, ensureDevSecrets } from '../../src/dev-secrets';
-import { freePort, outputOf, type Proc, startBuilt, startNode, stopAll } from './deployed';
+import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startNode, startSrvProcesses, stopAll } from './deployed';
 import type { DirectRpc, DirectUser, HttpRequestSpec, LoadJob, LoadMessage, LoadResult } from './gateway-load';
 
 const GOODS_IDS = Array.from({ length: 20 }, (_, i) => i + 1);
@@ -104,38 +104,9 @@ interface System {
 }
 
 /** Starts the four srvs; every process started is pushed to `procs` at once, so the caller can stop it. */
-async function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
-  const common = { DATA_DIR: dataDir, SEED_DEMO: 'true', LOG_LEVEL: 'warn' };
-  const ports = { goods: await freePort(), inventory: await freePort(), order: await freePort(), userop: await freePort() };
-  const targets: SrvTargets = {
-    goods: `127.0.0.1:${ports.goods}`,
-    inventory: `127.0.0.1:${ports.inventory}`,
-    order: `127.0.0.1:${ports.order}`,
-    userop: `127.0.0.1:${ports.userop}`,
-  };
-  procs.push(await startBuilt('goods', 'src/srv/goods/main.js', { ...common, GOODS_SRV: targets.goods }, { ready: { port: ports.goods } }));
-  procs.push(
-    await startBuilt(
-      'inventory',
-      'src/srv/inventory/main.js',
-      { ...common, INVENTORY_SRV: targets.inventory },
-      { ready: { port: ports.inventory } },
-    ),
-  );
-  const orderEnv = {
-    ...common,
-    ORDER_SRV: targets.order,
-    USEROP_SRV: targets.userop,
-    GOODS_SRV: targets.goods,
-    INVENTORY_SRV: targets.inventory,
-    // The seeded orders stay open (and payable) however long the bench runs.
-    ORDER_TIMEOUT_SECONDS: '86400',
-  };
-  procs.push(await startBuilt('order', 'src/srv/order/main.js', orderEnv, { ready: { port: ports.order } }));
-  procs.push(
-    await startBuilt('userop', 'src/srv/userop/main.js', { ...common, USEROP_SRV: targets.userop }, { ready: { port: ports.userop } }),
-  );
-  return targets;
+function startSrvs(dataDir: string, procs: Proc[]): Promise<SrvTargets> {
+  // The seeded orders stay open (and payable) however long the bench runs.
+  return startSrvProcesses({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, { ORDER_TIMEOUT_SECONDS: '86400' }, procs);
 }
 
 async function startGatewayProcess(
@@ -148,20 +119,10 @@ async function startGatewayProcess(
 ): Promise<GatewayServer> {
   const port = await freePort();
   const env = {
+    ...gatewayEnv(port, secrets),
+    ...srvTargetsEnv(targets),
     LOG_LEVEL: 'info',
     GATEWAY_WORKERS: String(workers),
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    JWT_KEY: secrets.jwtKey,
-    ALIPAY_APP_ID: '2021000000000000',
-    ALIPAY_PRIVATE_KEY: secrets.appPrivateKey,
-    ALIPAY_PUBLIC_KEY: secrets.alipayPublicKey,
-    ALIPAY_NOTIFY_URL: `http://127.0.0.1:${port}/o/v1/pay/alipay/notify`,
-    ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/',
-    GOODS_SRV: targets.goods,
-    INVENTORY_SRV: targets.inventory,
-    ORDER_SRV: targets.order,
-    USEROP_SRV: targets.userop,
   };
   const logFile = path.join(dataDir, `gateway-${workers}.log`);
   const proc = await startBuilt(`gateway (GATEWAY_WORKERS=${workers})`, 'src/main.js', env, {

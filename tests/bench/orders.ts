@@ -26,13 +26,13 @@ import { type Connection, createConnection, createPool, type Pool } from 'mysql2
 import { gatewaySchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { TRADE_FINISHED, TRADE_SUCCESS, UNPAID_STATUSES } from '../../global/order-status';
-import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
+import { createSrvConn, type SrvConn } from '../../global/srv-conn';
 import type { SrvName } from '../../global/wire';
 import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startGateway } from '../../src/gateway';
 import { startAllSrvs } from '../../src/srv/all';
-import { freePort, outputOf, type Proc, startBuilt, stopAll } from './deployed';
+import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
 import type { LoadJob, LoadResult } from './load-worker';
 
 type StoreKind = 'sqlite' | 'mariadb';
@@ -199,60 +199,15 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
   };
   try {
     const common = { ...storage.env, LOG_LEVEL: 'warn' };
-    const ports = {
-      goods: await freePort(),
-      inventory: await freePort(),
-      order: await freePort(),
-      userop: await freePort(),
-      gateway: await freePort(),
-    };
-    const targets: SrvTargets = {
-      goods: `127.0.0.1:${ports.goods}`,
-      inventory: `127.0.0.1:${ports.inventory}`,
-      order: `127.0.0.1:${ports.order}`,
-      userop: `127.0.0.1:${ports.userop}`,
-    };
-    const seeded = { ...common, SEED_DEMO: 'true' };
-    procs.push(
-      await startBuilt('goods', 'src/srv/goods/main.js', { ...seeded, GOODS_SRV: targets.goods }, { ready: { port: ports.goods } }),
-    );
-    procs.push(
-      await startBuilt(
-        'inventory',
-        'src/srv/inventory/main.js',
-        { ...seeded, INVENTORY_SRV: targets.inventory },
-        { ready: { port: ports.inventory } },
-      ),
-    );
-    const srvTargets = {
-      GOODS_SRV: targets.goods,
-      INVENTORY_SRV: targets.inventory,
-      ORDER_SRV: targets.order,
-      USEROP_SRV: targets.userop,
-    };
-    procs.push(
-      await startBuilt('order', 'src/srv/order/main.js', { ...common, ...srvTargets, ...ORDER_SRV_ENV }, { ready: { port: ports.order } }),
-    );
-    procs.push(await startBuilt('userop', 'src/srv/userop/main.js', { ...common, ...srvTargets }, { ready: { port: ports.userop } }));
+    const targets = await startSrvProcesses(common, ORDER_SRV_ENV, procs);
     const secrets = ensureDevSecrets(storage.env.DATA_DIR);
-    const gatewayEnv = {
-      ...common,
-      ...srvTargets,
-      GATEWAY_WORKERS: String(gatewayWorkers),
-      HOST: '127.0.0.1',
-      PORT: String(ports.gateway),
-      JWT_KEY: secrets.jwtKey,
-      ALIPAY_APP_ID: '2021000000000000',
-      ALIPAY_PRIVATE_KEY: secrets.appPrivateKey,
-      ALIPAY_PUBLIC_KEY: secrets.alipayPublicKey,
-      ALIPAY_NOTIFY_URL: `http://127.0.0.1:${ports.gateway}/o/v1/pay/alipay/notify`,
-      ALIPAY_RETURN_URL: 'http://127.0.0.1:8080/pay/return',
-    };
-    procs.push(await startBuilt('gateway', 'src/main.js', gatewayEnv, { ready: { port: ports.gateway } }));
+    const port = await freePort();
+    const env = { ...common, ...gatewayEnv(port, secrets), ...srvTargetsEnv(targets), GATEWAY_WORKERS: String(gatewayWorkers) };
+    procs.push(await startBuilt('gateway', 'src/main.js', env, { ready: { port } }));
     srv.conn = createSrvConn(targets, { deadlineMs: 30_000 });
     return {
       mode: 'deployed',
-      url: `http://127.0.0.1:${ports.gateway}`,
+      url: `http://127.0.0.1:${port}`,
       srv: srv.conn,
       storage,
       token: (userId) => signToken(secrets.jwtKey, { userId, nickName: `bench${userId}` }),
@@ -265,7 +220,7 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
   }
 }
 
-/** The three srvs and the gateway in this process, started as `npm start` starts them, on the given storage. */
+/** The four srvs and the gateway in this process, started as `npm start` starts them, on the given storage. */
 async function startOneProcess(storage: Storage): Promise<System> {
   const srvs = await startAllSrvs({
     env: {
