@@ -133,6 +133,8 @@ export function UnlessGiven(other: string, rule: PropertyDecorator): PropertyDec
     ValidateIf((form: object, value: unknown) => otherOf(form) === undefined || value !== undefined),
     ValidateBy({
       name: 'unlessGiven',
+      // Named for readers of the metadata (the OpenAPI document states the either/or).
+      constraints: [other],
       validator: {
         validate: (_value: unknown, args?: ValidationArguments) => otherOf(args?.object ?? {}) === undefined,
         defaultMessage: ({ property }: ValidationArguments) => `${property} 不能与 ${other} 同时填写`,

@@ -63,6 +63,19 @@ interface Verified {
   expiresAt: number;
 }
 
+/** Who a guard lets through, for the OpenAPI document: it reads a route's security from the mounted handlers. */
+export type Guard = 'user' | 'admin';
+const GUARDS = new WeakMap<RequestHandler, Guard>();
+
+export function guardOf(handler: unknown): Guard | undefined {
+  return typeof handler === 'function' ? GUARDS.get(handler as RequestHandler) : undefined;
+}
+
+function guard(kind: Guard, handler: RequestHandler): RequestHandler {
+  GUARDS.set(handler, kind);
+  return handler;
+}
+
 /**
  * Verifies the token and stores the caller as `res.locals.principal`. A token verified once is
  * remembered (bounded LRU) until its exp, so the HMAC and JSON work is done once per token, not per
@@ -99,13 +112,13 @@ export function authenticate(jwtKey: string, now: () => number = Date.now): Requ
     return principal;
   }
 
-  return (req, res, next) => {
+  return guard('user', (req, res, next) => {
     if (sentTwice(req)) throw new AppError('UNAUTHENTICATED', '未登录');
     const token = tokenOf(req);
     if (!token) throw new AppError('UNAUTHENTICATED', '请登录');
     res.locals.principal = verify(token);
     next();
-  };
+  });
 }
 
 /** The authenticated caller. Throws (a 500) when a route forgot authenticate(): fail closed, loudly. */
@@ -123,10 +136,10 @@ export function ownerFilter(principal: Principal): number {
 }
 
 export function requireAdmin(): RequestHandler {
-  return (_req, res, next) => {
+  return guard('admin', (_req, res, next) => {
     if (principalOf(res).role !== 'admin') throw new AppError('PERMISSION_DENIED', '无权限');
     next();
-  };
+  });
 }
 
 export interface SignTokenOptions {

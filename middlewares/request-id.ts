@@ -6,12 +6,12 @@ import type { RequestHandler, Response } from 'express';
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
 /** Bounded and free of spaces, quotes and newlines, so an incoming id cannot forge log lines or headers. */
-const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+export const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function requestId(): RequestHandler {
   return (req, res, next) => {
     const incoming = req.get(REQUEST_ID_HEADER);
-    assignRequestId(res, incoming !== undefined && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID());
+    assignRequestId(res, incoming !== undefined && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID());
     next();
   };
 }

@@ -75,9 +75,17 @@ function collectFieldErrors(errors: ValidationError[], into: Record<string, stri
   }
 }
 
+/** Each validate() handler's spec, so the OpenAPI document reads a route's forms from the mounted route itself. */
+const SPECS = new WeakMap<RequestHandler, Readonly<FormSpec>>();
+
+/** The forms a handler made by validate() checks; undefined for any other handler. */
+export function formSpecOf(handler: unknown): Readonly<FormSpec> | undefined {
+  return typeof handler === 'function' ? SPECS.get(handler as RequestHandler) : undefined;
+}
+
 export function validate(spec: FormSpec): RequestHandler {
   const sources = SOURCES.filter((source) => spec[source] !== undefined);
-  return async (req, res, next) => {
+  const handler: RequestHandler = async (req, res, next) => {
     const forms: ValidatedForms = {};
     const fields: Record<string, string> = {};
     const failed = new Set<Source>();
@@ -110,6 +118,8 @@ export function validate(spec: FormSpec): RequestHandler {
     res.locals.form = { ...(typeof previous === 'object' ? previous : {}), ...forms } satisfies ValidatedForms;
     next();
   };
+  SPECS.set(handler, Object.freeze({ ...spec }));
+  return handler;
 }
 
 function formOf<T>(res: Response, source: Source, form: FormClass<T> | undefined): T {

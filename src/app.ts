@@ -11,6 +11,7 @@ import { httpMetrics } from '../middlewares/http-metrics';
 import { requestId } from '../middlewares/request-id';
 import { addressRoutes } from '../routes/address';
 import { adminRoutes } from '../routes/admin';
+import { docsRoutes } from '../routes/docs';
 import { liveness, readinessRoutes } from '../routes/health';
 import { messageRoutes } from '../routes/message';
 import { metricsRoute } from '../routes/metrics';
@@ -19,6 +20,7 @@ import { payRoutes } from '../routes/pay';
 import { shopCartRoutes } from '../routes/shop-cart';
 import { userFavRoutes } from '../routes/user-fav';
 import type { AppDeps } from './deps';
+import { buildOpenApiDocument } from './openapi/document';
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -35,6 +37,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(corsPolicy());
   app.use(callContext());
   app.use(readinessRoutes(deps));
+  const docs = docsRoutes();
+  app.use(docs.router);
 
   // Authenticate before parsing a body: an anonymous caller's JSON is never read.
   const user = [authenticate(deps.jwtKey), express.json({ limit: deps.bodyLimit })];
@@ -48,5 +52,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(notFound());
   app.use(errorHandler(deps.logger));
+  // Built from the routes as mounted above: a route added there is in the document (and the suite asks for its docs).
+  docs.publish(buildOpenApiDocument(app));
   return app;
 }
