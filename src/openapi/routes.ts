@@ -78,6 +78,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     also: [{ status: 503, description: 'some srv is not SERVING; each srv and its state', content: { 'application/json': 'Readiness' } }],
     srvs: false,
   },
+  'GET /metrics': {
+    tag: 'operations',
+    summary: 'Prometheus metrics of the whole gateway (every worker): HTTP and gRPC durations, business counters',
+    ok: { status: 200, description: 'Prometheus text exposition format', content: { 'text/plain': { type: 'string' } } },
+    srvs: false,
+    bare: true,
+  },
   'GET /openapi.json': {
     tag: 'operations',
     summary: 'This document (OpenAPI 3.1)',
