@@ -5,6 +5,7 @@
 // Per request: a time reading, a listener and a few Map lookups; no label objects, no strings built.
 import type { Application, Request, RequestHandler, Response } from 'express';
 import { DurationHistogram } from '../global/metrics';
+import { mountedRoutes } from './mounted-routes';
 
 export const UNMATCHED = 'unmatched';
 
@@ -18,31 +19,8 @@ const STARTED_AT = Symbol('http-metrics.startedAt');
 
 type Timed = Response & { [STARTED_AT]?: number };
 
-/** An Express router layer, as far as this module reads it. */
-interface Layer {
-  rawPath?: unknown;
-  route?: { path: unknown; stack?: unknown };
-  handle?: { stack?: Layer[] };
-}
-
-/** Each route object's full template (mount paths + its own path), found once per route. */
+/** Each route object's full template (mount paths + its own path), learnt from the app's router. */
 const templates = new WeakMap<object, string>();
-
-function joinPath(prefix: string, path: unknown): string {
-  const own = typeof path === 'string' ? path : String(path ?? '');
-  const joined = own === '/' ? prefix : `${prefix}${own}`;
-  return joined === '' ? '/' : joined;
-}
-
-function learnTemplates(stack: readonly Layer[], prefix: string): void {
-  for (const layer of stack) {
-    if (layer.route) templates.set(layer.route, joinPath(prefix, layer.route.path));
-    else if (Array.isArray(layer.handle?.stack)) {
-      const mount = typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? layer.rawPath : '';
-      learnTemplates(layer.handle.stack, `${prefix}${mount}`);
-    }
-  }
-}
 
 function routeTemplate(req: Request): string {
   const route: unknown = req.route;
@@ -50,11 +28,10 @@ function routeTemplate(req: Request): string {
   let template = templates.get(route);
   if (template === undefined) {
     // First request to this route: learn every route the app has (routes added later are learnt too).
-    const stack = (req.app as Application & { router?: { stack?: Layer[] } }).router?.stack;
-    if (stack) learnTemplates(stack, '');
+    for (const mounted of mountedRoutes(req.app as Application)) templates.set(mounted.route, mounted.path);
     template = templates.get(route);
     if (template === undefined) {
-      template = joinPath('', (route as { path?: unknown }).path);
+      template = String((route as { path?: unknown }).path ?? UNMATCHED);
       templates.set(route, template);
     }
   }

@@ -14,9 +14,9 @@ import type {
 } from 'openapi3-ts/oas31';
 import { type ErrorCode, httpStatusOf } from '../../global/errors';
 import { guardOf } from '../../middlewares/auth';
+import { type MountedRoute, mountedRoutes, openApiPath } from '../../middlewares/mounted-routes';
 import { ACCEPTABLE_REQUEST_ID, REQUEST_ID_HEADER } from '../../middlewares/request-id';
 import { type FormClass, type FormSpec, formSpecOf } from '../../middlewares/validate';
-import { type MountedRoute, mountedRoutes, openApiPath } from './mounted-routes';
 import { ROUTE_DOCS, type RouteDoc, type SuccessDoc } from './routes';
 import { formSchema, SHAPES, schemaRef } from './schemas';
 

@@ -8,10 +8,10 @@ import { Router } from 'express';
 import type { OperationObject, ParameterObject, ResponseObject, ResponsesObject, SchemaObject } from 'openapi3-ts/oas31';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountedRoutes, openApiPath } from '../../middlewares/mounted-routes';
 import { formSpecOf } from '../../middlewares/validate';
 import { appForDocs, gatewayDocument } from '../../src/api-document';
 import { buildOpenApiDocument, routeCoverage, routeKey } from '../../src/openapi/document';
-import { mountedRoutes, openApiPath } from '../../src/openapi/mounted-routes';
 import { api } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
 

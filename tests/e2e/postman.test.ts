@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationObject } from 'openapi3-ts/oas31';
 import { describe, expect, it } from 'vitest';
+import { mountedRoutes, openApiPath } from '../../middlewares/mounted-routes';
 import { appForDocs, gatewayDocument } from '../../src/api-document';
 import { buildOpenApiDocument, routeKey } from '../../src/openapi/document';
-import { mountedRoutes, openApiPath } from '../../src/openapi/mounted-routes';
 import { COLLECTION_FILE, DEFAULT_BASE_URL, type PostmanCollection, postmanCollection } from '../tools/postman';
 
 const app = appForDocs();

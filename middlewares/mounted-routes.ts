@@ -1,7 +1,8 @@
 // The routes an Express 5 app really answers, read from its router stack: every route of the app and of
 // every Router mounted in it (at any depth), with the full path and the handlers that run for it on the way
 // (guards, validate(), the route's own). The OpenAPI document is built from this list, and the suite
-// checks the document against it, so a route cannot be added without being documented.
+// checks the document against it, so a route cannot be added without being documented. The request
+// metrics read each route's template from it too.
 //
 // Express 5's router (router 2.x) keeps each layer's mount path as `rawPath`; a layer without a string
 // rawPath (a RegExp or an array of paths) cannot be documented, and is refused loudly rather than skipped.
@@ -27,6 +28,8 @@ export interface MountedRoute {
   path: string;
   /** Every handler that runs for this route, in order: app and router middleware on its path, then its own. */
   handlers: unknown[];
+  /** Express's route object (what a matched request carries as `req.route`). */
+  route: object;
 }
 
 function stackOf(handle: unknown): LayerLike[] | undefined {
@@ -61,7 +64,7 @@ function walk(stack: LayerLike[], prefix: string, outer: Array<{ mount: string; 
       if (route.methods._all) throw new Error(`${path} is mounted with .all(): name its methods so they can be documented`);
       const before = middleware.filter((m) => covers(m.mount, path)).map((m) => m.handle);
       for (const method of Object.keys(route.methods).filter((m) => route.methods[m])) {
-        into.push({ method, path, handlers: [...before, ...route.stack.map((l) => l.handle)] });
+        into.push({ method, path, handlers: [...before, ...route.stack.map((l) => l.handle)], route });
       }
       continue;
     }
@@ -72,7 +75,7 @@ function walk(stack: LayerLike[], prefix: string, outer: Array<{ mount: string; 
   }
 }
 
-export function mountedRoutes(app: express.Express): MountedRoute[] {
+export function mountedRoutes(app: express.Application): MountedRoute[] {
   const routes: MountedRoute[] = [];
   const stack = stackOf(app.router);
   if (!stack) throw new Error('the app has no router stack to read');
