@@ -1,6 +1,6 @@
 // `npm run bench:gateway`: what the gateway costs per request, measured as it is deployed.
 //
-// The goods, inventory and order srvs each run as their own process from dist/ (SQLite files in a temp dir,
+// The goods, inventory, order and userop srvs each run as their own process from dist/ (SQLite files in a temp dir,
 // SEED_DEMO=true, LOG_LEVEL=warn), and so does the gateway (dist/src/main.js, generated secrets, LOG_LEVEL=info:
 // request logging on, written to a file), once per GATEWAY_WORKERS value, all side by side. Users are seeded
 // over gRPC: each has 2 orders and 3 cart rows (goods 1..20, stock set high so adds never meet the cap).
@@ -414,7 +414,7 @@ interface Sample {
   p99: number;
   /** The measured server's own CPU ms per answer (NaN for direct calls: there is no server in between). */
   cpuMsPerRequest: number;
-  /** CPU ms of the three srvs per answer. */
+  /** CPU ms of the four srvs per answer. */
   srvsMsPerRequest: number;
   /** CPU ms of the load generator (this process) per answer. */
   loadMsPerRequest: number;
@@ -615,7 +615,7 @@ const LEGEND = [
   '(GET /o/v1/shopcarts: CartItemList then BatchGetGoods, one after the other, as the gateway calls them); gateway÷direct is',
   "req/s over that. gw main / main / order main: how busy the main thread (event loop + JS + GC) of the gateway's busiest",
   "process / the floor / the order srv was, as a share of the run's wall time (100% = saturated). srvs ms/req: CPU of the",
-  'goods, inventory and order srv processes per answer. loadgen ms/req: CPU of this process (the load generator) per answer.',
+  'goods, inventory, order and userop srv processes per answer. loadgen ms/req: CPU of this process (the load generator) per answer.',
   "machine: share of all cores busy during the run (every process). Each figure is the median of the repeats' figures.",
 ];
 
@@ -630,7 +630,7 @@ function loadAverage(): string {
 
 function header(settings: Settings): void {
   const cpus = os.cpus();
-  out('bench:gateway — the gateway as deployed: goods, inventory and order srvs and the gateway each in their own processes');
+  out('bench:gateway — the gateway as deployed: the four srvs and the gateway each in their own processes');
   out(`date: ${new Date().toISOString()}`);
   out(`machine: ${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, load average ${loadAverage()}`);
   out(
@@ -698,7 +698,7 @@ async function main(): Promise<void> {
   try {
     const system = await startSystem(settings, dataDir, procs);
     const users = await seed(system.targets, system.jwtKey);
-    out(`started: 3 srvs, ${system.gateways.map((g) => `gateway ×${g.workers} (${g.processes} processes)`).join(', ')}, 2 floors; seeded`);
+    out(`started: 4 srvs, ${system.gateways.map((g) => `gateway ×${g.workers} (${g.processes} processes)`).join(', ')}, 2 floors; seeded`);
     const results = await runAll(system, users, settings, problems);
     report(system, results, settings);
     for (const g of system.gateways) if (g.warning) problems.push(`GATEWAY_WORKERS=${g.workers}: ${g.warning}`);

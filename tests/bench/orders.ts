@@ -304,7 +304,7 @@ interface Counters {
 
 /** How busy the system was while the load ran. */
 interface Busy {
-  /** One-process mode: event-loop utilisation of the main thread, which runs the gateway and the three srvs (1 = never idle). */
+  /** One-process mode: event-loop utilisation of the main thread, which runs the gateway and the four srvs (1 = never idle). */
   loop: number;
   /**
    * CPU time per second of wall time, in cores: of this whole process (all threads, the load generator's included) in
@@ -633,7 +633,7 @@ async function main(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const busyBefore = othersBusy(idleCheck);
   const benchStart = busyMark();
-  out('order-web bench: POST /o/v1/orders through the gateway over the goods, inventory and order srvs');
+  out('order-web bench: POST /o/v1/orders through the gateway over the goods, inventory and order srvs (userop runs too)');
   out(machineFacts());
   out(
     `other processes before start: ${busyBefore.toFixed(2)} of ${os.cpus().length} cores busy` +
@@ -662,8 +662,8 @@ async function main(): Promise<void> {
         system = await startSystem(mode, storage, settings.gatewayWorkers);
         out(
           mode === 'deployed'
-            ? `deployed ${store}: 3 srv processes and the gateway with GATEWAY_WORKERS=${settings.gatewayWorkers}, from dist/`
-            : `one-process ${store}: the 3 srvs and the gateway on this process's main thread`,
+            ? `deployed ${store}: 4 srv processes and the gateway with GATEWAY_WORKERS=${settings.gatewayWorkers}, from dist/`
+            : `one-process ${store}: the 4 srvs and the gateway on this process's main thread`,
         );
         if (store === 'mariadb') {
           const [v] = await storage.all<{ v: string }>('order', 'SELECT VERSION() AS v');
@@ -705,7 +705,7 @@ async function main(): Promise<void> {
     'negative stock. dup = orders beyond one per user and per (user, Idempotency-Key). lost = initial stock − stock left − units in',
     'open and paid orders, after compensations settled (pending = open attempts + queued stock returns still there when counted).',
     'orphan = 2xx without an order + carts consumed without an order. loop (one-process) = event-loop utilisation of the one thread',
-    'running the gateway and the three srvs. cores = CPU seconds per wall second: one-process, of this whole process (that thread, GC',
+    'running the gateway and the four srvs. cores = CPU seconds per wall second: one-process, of this whole process (that thread, GC',
     "and libuv threads, the load generator; MariaDB's own CPU is not in it); deployed, of the whole machine (every process).",
   ];
   for (const line of legend) out(line);
