@@ -271,7 +271,15 @@ describe('npm start (the dev stack) and npm run token', () => {
     // Joint debugging without Alipay: order through HTTP, then `npm run pay` sends the signed notify.
     const api = request(`http://127.0.0.1:${port}`);
     await api.post('/o/v1/shopcarts').set('x-token', token).send({ goods: 3, nums: 2 }).expect(200);
-    const order = (await api.post('/o/v1/orders').set('x-token', token).send(form).expect(200)).body as { id: number; order_sn: string };
+    const order = (await api.post('/o/v1/orders').set('x-token', token).send(form).expect(200)).body as {
+      id: number;
+      order_sn: string;
+      alipay_url: string;
+    };
+    // Without ALIPAY_APP_ID, alipay_url opens the stand-in's cashier (the browser walk is in cashier.test.ts).
+    const cashier = await fetch(order.alipay_url);
+    expect(cashier.status).toBe(200);
+    expect(await cashier.text()).toContain(order.order_sn);
     const cli = (script: string, args: string[]) =>
       execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli', script), ...args], {
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, PORT: String(port), ORDER_SRV: `127.0.0.1:${orderPort}` },
