@@ -217,6 +217,9 @@ describe('npm start (the dev stack) and npm run token', () => {
         HEALTH_CHECK_INTERVAL_SECONDS: '1',
       });
       await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
+      // Each srv registers in the background once it listens (retrying while the agent is away): wait for the third.
+      const registered = (l: { msg?: unknown }) => l.msg === 'registered in Consul';
+      await stack.waitForLog(() => stack.lines.filter(registered).length === 3, 20_000);
       expect(
         agent
           .services()
