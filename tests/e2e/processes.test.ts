@@ -176,7 +176,10 @@ describe('the gateway on every core (GATEWAY_WORKERS)', () => {
       (n) => n === 2,
       15_000,
     );
-    expect(new Set(gateway.lines.filter((l) => l.msg === 'gateway listening').map((l) => l.worker))).toEqual(new Set([1, 2]));
+    // Each worker logs its own 'gateway listening' on its stdout, which can reach us after the primary's line.
+    const listeningIds = () => new Set(gateway.lines.filter((l) => l.msg === 'gateway listening').map((l) => l.worker));
+    await gateway.waitForLog(() => listeningIds().size === 2, 15_000);
+    expect(listeningIds()).toEqual(new Set([1, 2]));
     expect(await get(port, '/health')).toEqual({ status: 200, body: '{"code":200,"success":true}' });
 
     const workers = execFileSync('pgrep', ['-P', String(gateway.child.pid)])
