@@ -2,9 +2,11 @@
 #   docker run -e JWT_KEY=… -e ALIPAY_…=… order-web                         # gateway (default)
 #   docker run order-web node dist/src/srv/order/main.js                    # a srv alone (goods, inventory, order, userop)
 
-FROM node:20-slim AS build
+# Node 24, the current LTS (Node 20's life ended in April 2026). On it the srvs open SQLite through
+# better-sqlite3 13, which ships prebuilt; 12 (Node 20's driver, see src/srv/sqlite-driver.ts) is
+# installed too and compiles its native addon when no prebuilt binary can be fetched.
+FROM node:24-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles its native addon when no prebuilt binary can be fetched.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -19,7 +21,7 @@ COPY routes ./routes
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./

@@ -93,3 +93,33 @@ export function notifyFields(order: NotifyOrder): Record<string, string> {
   if (status === 'TRADE_CLOSED' || status === 'TRADE_FINISHED') fields.gmt_close = formatChinaTime(Math.max(Date.now(), paidAt));
   return fields;
 }
+
+export interface ReturnOrder {
+  orderSn: string;
+  totalCents: number;
+  appId: string;
+  /** Alipay's trade number; by default derived from appId and orderSn, as in notifyFields. */
+  tradeNo?: string;
+  sellerId?: string;
+  /** Epoch ms Alipay stamps the return with; default now. */
+  at?: number;
+}
+
+/**
+ * The query Alipay appends to return_url when it sends the buyer back after paying (before
+ * sign_type/sign are added by signAlipayNotify: the return is signed like a notify).
+ */
+export function returnFields(order: ReturnOrder): Record<string, string> {
+  return {
+    charset: 'utf-8',
+    out_trade_no: order.orderSn,
+    method: 'alipay.trade.page.pay.return',
+    total_amount: formatYuan(order.totalCents),
+    trade_no: order.tradeNo ?? standInTradeNo(order.appId, order.orderSn),
+    auth_app_id: order.appId,
+    version: '1.0',
+    app_id: order.appId,
+    seller_id: order.sellerId ?? STAND_IN_SELLER_ID,
+    timestamp: formatChinaTime(order.at ?? Date.now()),
+  };
+}

@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatChinaTime } from '../../global/china-time';
 import type { Env } from '../../global/config';
 import { formatYuan } from '../../global/money';
-import { notifyFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/alipay/notify-form';
-import { type StandInAlipay, type StandInTrade, startStandInAlipay } from '../helpers/alipay-server';
+import { notifyFields, returnFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/alipay/notify-form';
+import { type StandInAlipay, type StandInTrade, startStandInAlipay } from '../../src/stand-in-alipay/server';
 import { createTestClock } from '../helpers/clock';
 import { api, verifyPagePayUrl } from '../helpers/http';
 import { type Stack, startStack, TEST_APP_ID, testKeys, unitsHeld } from '../helpers/stack';
@@ -943,16 +943,7 @@ describe('GET /o/v1/pay/alipay/return', () => {
   ) {
     return signAlipayNotify(
       {
-        charset: 'utf-8',
-        out_trade_no: o.orderSn,
-        method: 'alipay.trade.page.pay.return',
-        total_amount: formatYuan(o.totalCents),
-        trade_no: tradeNo,
-        auth_app_id: TEST_APP_ID,
-        version: '1.0',
-        app_id: TEST_APP_ID,
-        seller_id: STAND_IN_SELLER_ID,
-        timestamp: formatChinaTime(Date.now()),
+        ...returnFields({ orderSn: o.orderSn, totalCents: o.totalCents, appId: TEST_APP_ID, tradeNo, sellerId: STAND_IN_SELLER_ID }),
         ...extra,
       },
       testKeys().alipay.privateKey,

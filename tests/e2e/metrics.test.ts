@@ -10,7 +10,7 @@ import { formatYuan } from '../../global/money';
 import { createSrvClient } from '../../global/srv-conn';
 import { notifyFields, STAND_IN_SELLER_ID, signAlipayNotify } from '../../src/alipay/notify-form';
 import { startGoodsSrv } from '../../src/srv/goods';
-import { type StandInAlipay, startStandInAlipay } from '../helpers/alipay-server';
+import { type StandInAlipay, startStandInAlipay } from '../../src/stand-in-alipay/server';
 import { createTestClock } from '../helpers/clock';
 import { api } from '../helpers/http';
 import { labelValues, sample } from '../helpers/metrics';

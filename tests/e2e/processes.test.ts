@@ -178,7 +178,10 @@ describe('the gateway on every core (GATEWAY_WORKERS)', () => {
       (n) => n === 2,
       15_000,
     );
-    expect(new Set(gateway.lines.filter((l) => l.msg === 'gateway listening').map((l) => l.worker))).toEqual(new Set([1, 2]));
+    // Each worker logs its own 'gateway listening' on its stdout, which can reach us after the primary's line.
+    const listeningIds = () => new Set(gateway.lines.filter((l) => l.msg === 'gateway listening').map((l) => l.worker));
+    await gateway.waitForLog(() => listeningIds().size === 2, 15_000);
+    expect(listeningIds()).toEqual(new Set([1, 2]));
     expect(await get(port, '/health')).toEqual({ status: 200, body: '{"code":200,"success":true}' });
 
     const workers = execFileSync('pgrep', ['-P', String(gateway.child.pid)])
@@ -220,6 +223,9 @@ describe('npm start (the dev stack) and npm run token', () => {
         HEALTH_CHECK_INTERVAL_SECONDS: '1',
       });
       await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
+      // Each srv registers in the background once it listens (retrying while the agent is away): wait for the third.
+      const registered = (l: { msg?: unknown }) => l.msg === 'registered in Consul';
+      await stack.waitForLog(() => stack.lines.filter(registered).length === 3, 20_000);
       expect(
         agent
           .services()
@@ -278,7 +284,15 @@ describe('npm start (the dev stack) and npm run token', () => {
     // Joint debugging without Alipay: order through HTTP, then `npm run pay` sends the signed notify.
     const api = request(`http://127.0.0.1:${port}`);
     await api.post('/o/v1/shopcarts').set('x-token', token).send({ goods: 3, nums: 2 }).expect(200);
-    const order = (await api.post('/o/v1/orders').set('x-token', token).send(form).expect(200)).body as { id: number; order_sn: string };
+    const order = (await api.post('/o/v1/orders').set('x-token', token).send(form).expect(200)).body as {
+      id: number;
+      order_sn: string;
+      alipay_url: string;
+    };
+    // Without ALIPAY_APP_ID, alipay_url opens the stand-in's cashier (the browser walk is in cashier.test.ts).
+    const cashier = await fetch(order.alipay_url);
+    expect(cashier.status).toBe(200);
+    expect(await cashier.text()).toContain(order.order_sn);
     const cli = (script: string, args: string[]) =>
       execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli', script), ...args], {
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, PORT: String(port), ORDER_SRV: `127.0.0.1:${orderPort}` },

@@ -1,7 +1,7 @@
 // Small conveniences over supertest for the e2e tests.
-import crypto from 'node:crypto';
 import type express from 'express';
 import request from 'supertest';
+import { verifyAppSignature } from '../../src/stand-in-alipay/server';
 
 export function api(app: express.Express, token?: string) {
   const withToken = (t: request.Test) => (token ? t.set('x-token', token) : t);
@@ -20,12 +20,5 @@ export { signAlipayNotify as signNotify, signContent } from '../../src/alipay/no
 
 /** Checks a page-pay URL's signature with the app's public key, as Alipay would. */
 export function verifyPagePayUrl(url: string, appPublicKey: string): boolean {
-  const params = Object.fromEntries(new URL(url).searchParams.entries());
-  const sign = params.sign ?? '';
-  const content = Object.keys(params)
-    .filter((k) => k !== 'sign' && params[k] !== '')
-    .sort()
-    .map((k) => `${k}=${params[k]}`)
-    .join('&');
-  return crypto.createVerify('RSA-SHA256').update(content, 'utf8').verify(appPublicKey, sign, 'base64');
+  return verifyAppSignature(Object.fromEntries(new URL(url).searchParams.entries()), appPublicKey);
 }

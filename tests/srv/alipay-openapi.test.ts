@@ -9,7 +9,7 @@ import type { AlipayKeysConfig } from '../../src/alipay/keys';
 import { notifyFields, signAlipayNotify, signContent, standInTradeNo } from '../../src/alipay/notify-form';
 import { AlipayApiError, type AlipayOpenApi, createAlipayOpenApi } from '../../src/alipay/open-api';
 import { createAlipayPagePay, PAGE_PAY_URL_REUSE_MS } from '../../src/alipay/page-pay';
-import { type StandInAlipay, startStandInAlipay } from '../helpers/alipay-server';
+import { type StandInAlipay, startStandInAlipay } from '../../src/stand-in-alipay/server';
 import { signNotify, verifyPagePayUrl } from '../helpers/http';
 
 const APP_ID = '2021000000000001';

@@ -18,7 +18,7 @@ import { FEATURES_KEY, PAYMENT_OUTCOME_KEY, REPLAYED_KEY } from '../../global/wi
 import type { OrderInfoResponse__Output } from '../../proto/types/proto/OrderInfoResponse';
 import { type AllSrvs, startAllSrvs } from '../../src/srv/all';
 import { DEMO_GOODS } from '../../src/srv/goods';
-import { type StandInAlipay, startStandInAlipay } from '../helpers/alipay-server';
+import { type StandInAlipay, startStandInAlipay } from '../../src/stand-in-alipay/server';
 import { createTestStore, rpcFailure, STORE_KINDS, type TestStore } from '../helpers/grpc';
 import { ON_ANY_PORT, queryStore, TEST_APP_ID, testKeys } from '../helpers/stack';
 

@@ -41,25 +41,32 @@ export function cartService(ctx: OrderSrvContext): Pick<AsyncHandlers<OrderDefin
     if (nums > stock) throw overStock();
     const merge = async (tx: Transaction<OrderSchema>) => {
       const ts = now();
-      const updated = await tx
-        .updateTable('shopping_cart')
-        .set((eb) => ({ nums: eb('nums', '+', nums), updated_at: ts }))
-        .where('user_id', '=', userId)
-        .where('goods_id', '=', goodsId)
-        .where('nums', '<=', stock - nums)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
+      const add = () =>
+        tx
+          .updateTable('shopping_cart')
+          .set((eb) => ({ nums: eb('nums', '+', nums), updated_at: ts }))
+          .where('user_id', '=', userId)
+          .where('goods_id', '=', goodsId)
+          .where('nums', '<=', stock - nums)
+          .executeTakeFirst();
+      if (Number((await add()).numUpdatedRows) === 0) {
         const row = await tx
           .selectFrom('shopping_cart')
-          .select('id')
+          .select('nums')
           .where('user_id', '=', userId)
           .where('goods_id', '=', goodsId)
           .executeTakeFirst();
-        if (row) throw overStock();
-        await tx
-          .insertInto('shopping_cart')
-          .values({ user_id: userId, goods_id: goodsId, nums, checked: 1, created_at: ts, updated_at: ts })
-          .execute();
+        if (!row) {
+          await tx
+            .insertInto('shopping_cart')
+            .values({ user_id: userId, goods_id: goodsId, nums, checked: 1, created_at: ts, updated_at: ts })
+            .execute();
+        } else if (row.nums > stock - nums || Number((await add()).numUpdatedRows) === 0) {
+          // Full. (Under READ COMMITTED, MySQL's, the row may have been committed by a racing first add
+          // between the update that found nothing and this read: then it is not full, and the add is
+          // made again on it; only a row that is still too full refuses.)
+          throw overStock();
+        }
       }
       return tx
         .selectFrom('shopping_cart')

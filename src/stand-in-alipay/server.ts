@@ -1,14 +1,19 @@
-// A stand-in for Alipay's OpenAPI gateway (gateway.do) on 127.0.0.1, port 0, faithful where our
-// client depends on it: it takes the SDK's request as sent (common params in the URL query,
-// biz_content in the form body), checks app_id, the China-time timestamp and the RSA2 signature
-// with the app's public key, and answers like Alipay —
+// A stand-in for Alipay's gateway (gateway.do) on loopback, for the tests and for the dev stack
+// without a real Alipay app, faithful where our side depends on it. The OpenAPI: it takes the SDK's
+// request as sent (common params in the URL query, biz_content in the form body), checks app_id, the
+// China-time timestamp and the RSA2 signature with the app's public key, and answers like Alipay —
 //   {"<method with underscores>_response":{…},"sign":"<RSA2 of exactly that {…} text>"}
 // signed with the stand-in Alipay private key. Trade query, close and refund follow Alipay's
 // documented business rules; tests script trades and failures through the returned handle.
+// The page-pay URL (alipay.trade.page.pay, what alipay_url opens) gets a cashier page instead, after
+// the same checks (cashier.ts): the buyer's pay and close move the same trades the OpenAPI reports.
+// Never part of the gateway or a srv in production: only the dev stack and the tests start it.
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatChinaTime, parseChinaTime } from '../../global/china-time';
+import type { Logger } from '../../global/logger';
+import { type CashierTrades, createCashier } from './cashier';
 
 export type StandInTradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';
 
@@ -68,6 +73,11 @@ export interface StandInAlipayOptions {
    * still checked against the real clock, which is what our client stamps it with.
    */
   now?: () => number;
+  /** Where to listen; default 127.0.0.1, any free port. */
+  host?: string;
+  port?: number;
+  /** Where the cashier tells what it did (notifies sent and their answers); default nowhere. */
+  logger?: Logger;
 }
 
 type Answer = Record<string, unknown> & { code: string; msg: string; sub_code?: string; sub_msg?: string };
@@ -93,16 +103,29 @@ const missing = (subCode: string, subMsg: string): Answer => ({
 });
 
 const AMOUNT = /^\d+(\.\d{1,2})?$/;
+const PAGE_PAY = 'alipay.trade.page.pay';
 const cents = (yuan: string) => Math.round(Number(yuan) * 100);
 const yuan = (c: number) => (c / 100).toFixed(2);
 
 /** What Alipay's gateway signs and checks: every non-empty param but `sign`, sorted, k=v joined by &. */
-function requestSignContent(params: Record<string, string>): string {
+export function requestSignContent(params: Record<string, string>): string {
   return Object.keys(params)
     .filter((k) => k !== 'sign' && params[k] !== '')
     .sort()
     .map((k) => `${k}=${params[k]}`)
     .join('&');
+}
+
+/** Checks a request's RSA2 signature with the app's public key, as Alipay's gateway does. */
+export function verifyAppSignature(params: Record<string, string>, appPublicKey: string): boolean {
+  try {
+    return crypto
+      .createVerify('RSA-SHA256')
+      .update(requestSignContent(params), 'utf8')
+      .verify(appPublicKey, params.sign ?? '', 'base64');
+  } catch {
+    return false;
+  }
 }
 
 async function readBody(req: http.IncomingMessage): Promise<string> {
@@ -120,6 +143,23 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
   let tradeSeq = 0;
 
   const newTradeNo = () => `${formatChinaTime(now()).slice(0, 10).replaceAll('-', '')}22001${String(++tradeSeq).padStart(15, '0')}`;
+
+  function createTrade(orderSn: string, totalAmount: string, status: StandInTradeStatus = 'WAIT_BUYER_PAY'): StandInTrade {
+    if (!AMOUNT.test(totalAmount)) throw new Error(`stand-in Alipay: bad amount ${totalAmount}`);
+    const trade: StandInTrade = { status, tradeNo: newTradeNo(), totalAmount: yuan(cents(totalAmount)), refunds: new Map() };
+    if (status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') trade.paidAt = now();
+    trades.set(orderSn, trade);
+    return trade;
+  }
+
+  function payTrade(orderSn: string, at = now()): StandInTrade {
+    const trade = trades.get(orderSn);
+    if (!trade) throw new Error(`stand-in Alipay: no trade ${orderSn}`);
+    if (trade.status !== 'WAIT_BUYER_PAY') throw new Error(`stand-in Alipay: trade ${orderSn} is ${trade.status}, not payable`);
+    trade.status = 'TRADE_SUCCESS';
+    trade.paidAt = at;
+    return trade;
+  }
 
   function findTrade(biz: Record<string, unknown>): [string, StandInTrade] | undefined {
     const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : undefined;
@@ -222,8 +262,49 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
     res.end(body);
   }
 
+  /** The gateway's checks of every request, before its method: the refusal, or undefined when it passes. */
+  function refusal(params: Record<string, string>): Answer | undefined {
+    if (!params.method) return missing('isv.missing-method', '缺少方法名参数');
+    if (!params.app_id) return missing('isv.missing-app-id', '缺少AppID参数');
+    if (params.app_id !== options.appId) return invalid('isv.invalid-app-id', '无效的AppID参数');
+    if (!params.sign) return missing('isv.missing-signature', '缺少签名参数');
+    if (params.sign_type !== 'RSA2') return invalid('isv.invalid-signature-type', '无效的签名类型');
+    if (!verifyAppSignature(params, options.appPublicKey)) {
+      return invalid(
+        'isv.invalid-signature',
+        `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${requestSignContent(params)}`,
+      );
+    }
+    const stamped = parseChinaTime(params.timestamp);
+    if (stamped === undefined || Math.abs(stamped - Date.now()) > tolerance) return invalid('isv.invalid-timestamp', '非法的时间戳参数');
+    return undefined;
+  }
+
+  const cashierTrades: CashierTrades = {
+    get: (orderSn) => trades.get(orderSn),
+    open: (orderSn, totalAmount) => createTrade(orderSn, totalAmount),
+    pay: (orderSn) => payTrade(orderSn, now()),
+    close: (orderSn) => {
+      const trade = trades.get(orderSn);
+      if (trade?.status !== 'WAIT_BUYER_PAY') return false;
+      trade.status = 'TRADE_CLOSED';
+      return true;
+    },
+  };
+  const cashier = createCashier({
+    trades: cashierTrades,
+    appId: options.appId,
+    alipayPrivateKey: options.alipayPrivateKey,
+    now,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (cashier.handles(url)) {
+      await readBody(req);
+      return cashier.act(req, res, url);
+    }
     if (url.pathname !== '/gateway.do') {
       res.writeHead(404).end();
       return;
@@ -242,6 +323,8 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
     }
     const call: StandInCall = { method, bizContent, params };
     calls.push(call);
+    // What alipay_url opens: the buyer's browser gets a page, refusals included, not an API answer.
+    if (method === PAGE_PAY) return cashier.open(res, params, refusal(params), bizContent);
 
     const failure = failures.get(method)?.shift();
     if (failure === 'hang') return; // never answered; close() drops the connection
@@ -257,30 +340,12 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
       send(res, responseKey, answer, failure === 'bad-sign');
     };
 
-    if (!method) return reply(missing('isv.missing-method', '缺少方法名参数'));
-    if (!params.app_id) return reply(missing('isv.missing-app-id', '缺少AppID参数'));
-    if (params.app_id !== options.appId) return reply(invalid('isv.invalid-app-id', '无效的AppID参数'));
-    if (!params.sign) return reply(missing('isv.missing-signature', '缺少签名参数'));
-    if (params.sign_type !== 'RSA2') return reply(invalid('isv.invalid-signature-type', '无效的签名类型'));
-    const verified = crypto
-      .createVerify('RSA-SHA256')
-      .update(requestSignContent(params), 'utf8')
-      .verify(options.appPublicKey, params.sign, 'base64');
-    if (!verified) {
-      return reply(
-        invalid(
-          'isv.invalid-signature',
-          `验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：${requestSignContent(params)}`,
-        ),
-      );
-    }
-    const stamped = parseChinaTime(params.timestamp);
-    if (stamped === undefined || Math.abs(stamped - Date.now()) > tolerance) {
-      return reply(invalid('isv.invalid-timestamp', '非法的时间戳参数'));
-    }
-    if (!known) return reply(invalid('isv.invalid-method', '不存在的方法名'));
+    const refused = refusal(params);
+    if (refused) return reply(refused);
+    const run = known ? methods[method] : undefined;
+    if (!run) return reply(invalid('isv.invalid-method', '不存在的方法名'));
     if (!bizContent) return reply(invalid('isv.invalid-parameter', '参数无效: biz_content'));
-    return reply(methods[method]!(bizContent));
+    return reply(run(bizContent));
   }
 
   const server = http.createServer((req, res) => {
@@ -290,7 +355,7 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
@@ -298,21 +363,8 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
     url: `http://127.0.0.1:${port}/gateway.do`,
     trades,
     calls,
-    createTrade(orderSn, totalAmount, status = 'WAIT_BUYER_PAY') {
-      if (!AMOUNT.test(totalAmount)) throw new Error(`stand-in Alipay: bad amount ${totalAmount}`);
-      const trade: StandInTrade = { status, tradeNo: newTradeNo(), totalAmount: yuan(cents(totalAmount)), refunds: new Map() };
-      if (status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED') trade.paidAt = now();
-      trades.set(orderSn, trade);
-      return trade;
-    },
-    pay(orderSn, at = now()) {
-      const trade = trades.get(orderSn);
-      if (!trade) throw new Error(`stand-in Alipay: no trade ${orderSn}`);
-      if (trade.status !== 'WAIT_BUYER_PAY') throw new Error(`stand-in Alipay: trade ${orderSn} is ${trade.status}, not payable`);
-      trade.status = 'TRADE_SUCCESS';
-      trade.paidAt = at;
-      return trade;
-    },
+    createTrade,
+    pay: payTrade,
     failNext(method, failure) {
       const queue = failures.get(method) ?? [];
       queue.push(failure);
