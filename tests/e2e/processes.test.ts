@@ -223,9 +223,9 @@ describe('npm start (the dev stack) and npm run token', () => {
         HEALTH_CHECK_INTERVAL_SECONDS: '1',
       });
       await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
-      // Each srv registers in the background once it listens (retrying while the agent is away): wait for the third.
+      // Each srv registers in the background once it listens (retrying while the agent is away): wait for all four.
       const registered = (l: { msg?: unknown }) => l.msg === 'registered in Consul';
-      await stack.waitForLog(() => stack.lines.filter(registered).length === 3, 20_000);
+      await stack.waitForLog(() => stack.lines.filter(registered).length === 4, 20_000);
       expect(
         agent
           .services()
@@ -247,7 +247,7 @@ describe('npm start (the dev stack) and npm run token', () => {
     } finally {
       await agent.close();
     }
-  });
+  }, 60_000); // a whole system as a process: start, four registrations, a health round, drain; slow on a busy machine
 
   it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
     const dir = path.join(dataDir, 'dev');
