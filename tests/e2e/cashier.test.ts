@@ -1,4 +1,4 @@
-// The stand-in Alipay's cashier in a real headless Chromium: what a developer on the dev stack without
+// The stand-in Alipay's cashier, and Swagger UI, in a real headless Chromium: what a developer on the dev stack without
 // a real Alipay app sees opening an order's alipay_url. The gateway listens on a real port (the
 // cashier POSTs the notify to it and sends the browser back through its return route), in front of
 // the real srvs; the result page the return route redirects to is a stand-in for the SPA's.
@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mountedRoutes, openApiPath } from '../../middlewares/mounted-routes';
 import { type StandInAlipay, startStandInAlipay } from '../../src/stand-in-alipay/server';
 import { launchChromium } from '../helpers/browser';
 import { createTestClock } from '../helpers/clock';
@@ -180,5 +181,30 @@ describe('the stand-in cashier in a browser', () => {
     });
     expect(await orderStatus(o)).toBe('TRADE_CLOSED');
     expect(standIn.trades.get(o.orderSn)?.status).toBe('TRADE_CLOSED');
+  });
+});
+
+describe('Swagger UI in a browser', () => {
+  it('when /docs is opened then Swagger UI renders every mounted route from /openapi.json, loading nothing from outside the gateway', async () => {
+    const mounted = new Set(mountedRoutes(stack.app).map((r) => `${r.method.toUpperCase()} ${openApiPath(r.path)}`));
+    const foreign: string[] = [];
+    const shown = await withPage(async (page) => {
+      await page.setViewportSize({ width: 1100, height: 900 });
+      page.on('request', (req) => {
+        if (!req.url().startsWith(base) && !req.url().startsWith('data:')) foreign.push(req.url());
+      });
+      await page.goto(`${base}/docs`);
+      await page.waitForSelector('.opblock-summary');
+      await screenshot(page, 'swagger-ui.png');
+      return page.$$eval('.opblock-summary', (blocks) =>
+        blocks.map((b) => {
+          const method = b.querySelector('.opblock-summary-method')?.textContent?.trim() ?? '';
+          const route = b.querySelector('.opblock-summary-path')?.getAttribute('data-path') ?? '';
+          return `${method} ${route}`;
+        }),
+      );
+    });
+    expect(new Set(shown)).toEqual(mounted);
+    expect(foreign).toEqual([]);
   });
 });
