@@ -1,35 +1,17 @@
 // Metrics and traces of the production entries as real processes: instrumentation has to be in place
 // before the instrumented modules load, and cluster workers are processes of their own.
-import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { mainProcesses } from '../helpers/main-processes';
 import { sample } from '../helpers/metrics';
-import { ensureBuilt, freePort, type MainProcess, startMain } from '../helpers/process';
-import { makeTempDir, testKeys } from '../helpers/stack';
+import { freePort } from '../helpers/process';
+import { testKeys } from '../helpers/stack';
 
 const JWT_KEY = 'a-long-enough-jwt-key-for-tests';
-const running: MainProcess[] = [];
-let dataDir: string;
-
-beforeAll(() => {
-  ensureBuilt();
-  dataDir = makeTempDir();
-});
-afterAll(() => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-function start(entry: string, env: Record<string, string>): MainProcess {
-  const p = startMain(entry, { LOG_LEVEL: 'info', ...env });
-  running.push(p);
-  return p;
-}
-
-const listening = (p: MainProcess) => p.waitForLog((l) => typeof l.msg === 'string' && l.msg.endsWith('listening'));
+const { dataDir, start, listening } = mainProcesses();
 
 function gatewayEnv(port: number, srvAt: string): Record<string, string> {
   const keys = testKeys();
@@ -81,7 +63,7 @@ describe('metrics of processes', () => {
   });
 
   it('when a srv process starts with METRICS_PORT then its own /metrics answers, and SIGTERM still stops it with exit 0', async () => {
-    const goods = start('src/srv/goods/main.js', { DATA_DIR: path.join(dataDir, 'goods'), GOODS_SRV: '127.0.0.1:0', METRICS_PORT: '0' });
+    const goods = start('src/srv/goods/main.js', { DATA_DIR: path.join(dataDir(), 'goods'), GOODS_SRV: '127.0.0.1:0', METRICS_PORT: '0' });
     const line = await listening(goods);
     const scrape = await get(Number(line.metricsPort), '/metrics');
     expect(scrape.status).toBe(200);
@@ -136,7 +118,7 @@ describe('traces', () => {
     try {
       const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
       const order = start('src/srv/order/main.js', {
-        DATA_DIR: path.join(dataDir, 'order'),
+        DATA_DIR: path.join(dataDir(), 'order'),
         ORDER_SRV: '127.0.0.1:0',
         GOODS_SRV: '127.0.0.1:1',
         INVENTORY_SRV: '127.0.0.1:1',
@@ -176,7 +158,7 @@ describe('traces', () => {
   });
 
   it('when OTEL_EXPORTER_OTLP_ENDPOINT is not set then no log line carries a trace id', async () => {
-    const goods = start('src/srv/goods/main.js', { DATA_DIR: path.join(dataDir, 'goods-untraced'), GOODS_SRV: '127.0.0.1:0' });
+    const goods = start('src/srv/goods/main.js', { DATA_DIR: path.join(dataDir(), 'goods-untraced'), GOODS_SRV: '127.0.0.1:0' });
     await listening(goods);
     goods.child.kill('SIGTERM');
     expect((await goods.exited).code).toBe(0);

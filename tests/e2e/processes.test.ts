@@ -7,33 +7,16 @@ import net from 'node:net';
 import path from 'node:path';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSrvClient } from '../../global/srv-conn';
 import { startConsulAgent } from '../helpers/consul-agent';
-import { ensureBuilt, freePort, type MainProcess, ROOT, startMain } from '../helpers/process';
-import { makeTempDir, testKeys } from '../helpers/stack';
+import { mainProcesses } from '../helpers/main-processes';
+import { freePort, ROOT } from '../helpers/process';
+import { testKeys } from '../helpers/stack';
 import { waitFor } from '../helpers/wait';
 
-const running: MainProcess[] = [];
 const form = { address: '南京市鼓楼区', name: '周八', mobile: '13300133000', post: '无' };
-let dataDir: string;
-
-beforeAll(() => {
-  ensureBuilt();
-  dataDir = makeTempDir();
-});
-afterAll(() => {
-  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  fs.rmSync(dataDir, { recursive: true, force: true });
-});
-
-function start(entry: string, env: Record<string, string>): MainProcess {
-  const p = startMain(entry, { LOG_LEVEL: 'info', ...env });
-  running.push(p);
-  return p;
-}
-
-const listening = (p: MainProcess) => p.waitForLog((l) => typeof l.msg === 'string' && l.msg.endsWith('listening'));
+const { dataDir, start, listening } = mainProcesses();
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -54,7 +37,7 @@ describe('each srv alone', () => {
     ['order', 'srv/order/main.js', 'ORDER_SRV'],
     ['userop', 'srv/userop/main.js', 'USEROP_SRV'],
   ] as const)('when the %s srv starts from its environment then it serves, and SIGTERM stops it with exit 0', async (name, entry, key) => {
-    const srv = start(`src/${entry}`, { DATA_DIR: path.join(dataDir, name), [key]: '127.0.0.1:0', SEED_DEMO: 'true' });
+    const srv = start(`src/${entry}`, { DATA_DIR: path.join(dataDir(), name), [key]: '127.0.0.1:0', SEED_DEMO: 'true' });
     const line = await listening(srv);
     const client = createSrvClient(name, String(line.address), { deadlineMs: 2000 });
     try {
@@ -109,7 +92,7 @@ describe('configuration is checked before anything listens', () => {
   });
 
   it('when a srv’s address is malformed then it exits 2 naming the key', async () => {
-    const srv = start('src/srv/order/main.js', { DATA_DIR: dataDir, ORDER_SRV: 'nowhere', GRPC_DEADLINE_MS: 'soon' });
+    const srv = start('src/srv/order/main.js', { DATA_DIR: dataDir(), ORDER_SRV: 'nowhere', GRPC_DEADLINE_MS: 'soon' });
     expect((await srv.exited).code).toBe(2);
     expect(srv.output()).toContain('ORDER_SRV');
     expect(srv.output()).toContain('GRPC_DEADLINE_MS');
@@ -210,7 +193,7 @@ describe('npm start (the dev stack) and npm run token', () => {
   it('when the dev stack runs with CONSUL_HTTP_ADDR then its srvs register and the gateway finds them through the agent', async () => {
     const agent = await startConsulAgent();
     try {
-      const dir = path.join(dataDir, 'dev-consul');
+      const dir = path.join(dataDir(), 'dev-consul');
       const port = await freePort();
       const stack = start('src/dev-stack.js', {
         DATA_DIR: dir,
@@ -250,7 +233,7 @@ describe('npm start (the dev stack) and npm run token', () => {
   }, 60_000); // a whole system as a process: start, four registrations, a health round, drain; slow on a busy machine
 
   it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
-    const dir = path.join(dataDir, 'dev');
+    const dir = path.join(dataDir(), 'dev');
     const [port, goods, inventory, orderPort, userop] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env = {
       DATA_DIR: dir,
@@ -321,7 +304,7 @@ describe('npm start (the dev stack) and npm run token', () => {
   ] as const)('when the CLI %s gets %j then it exits %i and says %s, touching nothing', (script, args, code, says) => {
     // ORDER_SRV points nowhere: a CLI that tried to do its job would fail differently (exit 1).
     const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/cli', script), ...args], {
-      env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20), ORDER_SRV: '127.0.0.1:9', DATA_DIR: dataDir },
+      env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20), ORDER_SRV: '127.0.0.1:9', DATA_DIR: dataDir() },
     });
     expect({ code: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ code, output: expect.stringContaining(says) });
   });
@@ -331,7 +314,7 @@ describe('npm scripts as process entries', () => {
   it('when the npm process of `npm run start:goods` gets SIGTERM then the srv stops too, cleanly, and nothing is left running', async () => {
     const npm = spawn('npm', ['run', '--silent', 'start:goods'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', DATA_DIR: path.join(dataDir, 'npm-goods'), GOODS_SRV: '127.0.0.1:0', LOG_LEVEL: 'info' },
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: path.join(dataDir(), 'npm-goods'), GOODS_SRV: '127.0.0.1:0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
