@@ -12,3 +12,9 @@ export const CRASH_POINTS = [
   'stock-returned', // relay: Reback succeeded, the outbox row not yet deleted
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/** The inventory srv's (INVENTORY_SRV_CRASH_AT): the same testing aid for its broker consumer. */
+export const INVENTORY_CRASH_POINTS = [
+  'stock-return-committed', // a stock.return message applied and committed, not yet acked
+] as const;
+export type InventoryCrashPoint = (typeof INVENTORY_CRASH_POINTS)[number];

@@ -39,10 +39,13 @@ export function parseAmount(text: string): number | undefined {
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>): Pick<AsyncHandlers<OrderDefinition>, OrderRpcs> {
+export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliverSoon'>): Pick<AsyncHandlers<OrderDefinition>, OrderRpcs> {
   const { db } = ctx;
-  /** Gives a closed order's stock back now if it can; else the relay retries. */
-  const returnStock = (orderSn: string) => relay.deliver('stock.reback', orderSn);
+  /**
+   * A closed order's stock return is safe in the outbox once the close commits: it goes out after the
+   * answer (relay or broker), so a cancel never waits on inventory.
+   */
+  const returnStock = async (orderSn: string) => relay.deliverSoon('stock.reback', orderSn);
 
   return {
     async CreateOrder(request, rpc) {

@@ -81,8 +81,10 @@ export interface LatePaymentTable {
   created_at: number;
 }
 
-export const OUTBOX_TOPICS = ['order.close', 'stock.reback', 'payment.refund'] as const;
+export const OUTBOX_TOPICS = ['order.close', 'stock.reback', 'payment.refund', 'order.created', 'order.paid', 'order.closed'] as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number];
+/** Integration events for whoever else listens (CONTRACT §7): written only when a broker carries them. */
+export type EventTopic = Extract<OutboxTopic, 'order.created' | 'order.paid' | 'order.closed'>;
 
 /** Work that a committed transaction promised, delivered by the relay until it succeeds. */
 export interface OutboxTable {
@@ -94,6 +96,10 @@ export interface OutboxTable {
   lease_until: number | null;
   last_error: string | null;
   created_at: number;
+  /** The message body (JSON) when a broker carries it; null for work only the relay does. */
+  payload: string | null;
+  /** W3C traceparent of the transaction that wrote it, so a trace follows the message. */
+  traceparent: string | null;
 }
 
 export interface OrderSchema {
@@ -214,6 +220,16 @@ export const migrations: Record<string, Migration> = {
     },
     async down(db: Kysely<unknown>) {
       await db.schema.alterTable('order_attempt').dropColumn('work_until').execute();
+    },
+  },
+  '0003_outbox_payload': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').addColumn('payload', 'text').execute();
+      await db.schema.alterTable('outbox').addColumn('traceparent', 'varchar(64)').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').dropColumn('traceparent').execute();
+      await db.schema.alterTable('outbox').dropColumn('payload').execute();
     },
   },
 };
