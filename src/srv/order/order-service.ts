@@ -41,11 +41,8 @@ export function parseAmount(text: string): number | undefined {
 
 export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliverSoon'>): Pick<AsyncHandlers<OrderDefinition>, OrderRpcs> {
   const { db } = ctx;
-  /**
-   * A closed order's stock return is safe in the outbox once the close commits: it goes out after the
-   * answer (relay or broker), so a cancel never waits on inventory.
-   */
-  const returnStock = async (orderSn: string) => relay.deliverSoon('stock.reback', orderSn);
+  /** Delivers a closed order's stock return now (relay) or publishes it (broker); what fails stays in the outbox. */
+  const returnStock = (orderSn: string) => relay.deliverSoon('stock.reback', orderSn);
 
   return {
     async CreateOrder(request, rpc) {
@@ -101,7 +98,8 @@ export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliverSo
         // TRADE_CLOSED notify names the trade it closed; a cancel (the buyer's, an admin's) names none.
         const cause = request.tradeNo.trim() ? 'alipay' : 'cancel';
         const { closed, status } = await closeOrder(ctx, orderSn, cause);
-        if (closed) await returnStock(orderSn);
+        // Safe in the outbox once the close commits: it goes out after the answer, so a cancel never waits on inventory.
+        if (closed) void returnStock(orderSn);
         else if (status !== TRADE_CLOSED) throw refusedMove(status, TRADE_CLOSED);
         return {};
       }

@@ -45,9 +45,10 @@ export interface Relay {
   tick(): Promise<void>;
   /**
    * After a caller's answer, never before it: delivers this message (e.g. a cancel's stock return) or,
-   * with a broker, publishes what is pending. Chained after the pass in progress, so tick() waits for it.
+   * with a broker, publishes what is pending. Chained after the pass in progress, so tick() waits for it;
+   * resolves when done (never rejects: what fails stays in the outbox).
    */
-  deliverSoon(topic: OutboxTopic, orderSn: string): void;
+  deliverSoon(topic: OutboxTopic, orderSn: string): Promise<void>;
   /** Runs a pass every intervalMs until stop(). */
   start(): void;
   stop(): Promise<void>;
@@ -217,18 +218,19 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
     timer = setTimeout(() => void tick().finally(schedule), options.intervalMs);
   }
 
-  function deliverSoon(topic: OutboxTopic, orderSn: string): void {
-    if (stopped) return;
+  function deliverSoon(topic: OutboxTopic, orderSn: string): Promise<void> {
+    if (stopped) return Promise.resolve();
     if (!broker) {
       lastPass = lastPass.then(() => deliver(topic, orderSn).catch((err: unknown) => logger.error({ err }, 'delivery failed')));
-      return;
+      return lastPass;
     }
-    if (publishQueued) return; // the publish already waiting takes this message too
+    if (publishQueued) return lastPass; // the publish already waiting takes this message too
     publishQueued = true;
     lastPass = lastPass.then(() => {
       publishQueued = false;
       return publishPending(broker).catch((err: unknown) => logger.error({ err }, 'publishing the outbox failed'));
     });
+    return lastPass;
   }
 
   return {
