@@ -46,7 +46,10 @@ export interface TestBroker {
   cleanup(): Promise<void>;
 }
 
-/** A fresh prefix on the test broker; `delaySeconds` names the delay queues its order srvs will declare. */
+/** The order timeout of a srv left at its default (30 minutes): its delay queue. */
+const DEFAULT_DELAY_SECONDS = 1800;
+
+/** A fresh prefix on the test broker; `delaySeconds` names the other delay queues its order srvs will declare. */
 export async function startTestBroker(label: string, delaySeconds: number[] = []): Promise<TestBroker> {
   const prefix = `t-${label}-${crypto.randomBytes(4).toString('hex')}`;
   const names = brokerNames(prefix);
@@ -93,7 +96,8 @@ export async function startTestBroker(label: string, delaySeconds: number[] = []
         (e) => e !== undefined,
         timeoutMs,
       );
-      if (!found) throw new Error(`no matching message on ${names.exchange} within ${timeoutMs} ms; saw ${events.map((e) => e.route).join(', ')}`);
+      if (!found)
+        throw new Error(`no matching message on ${names.exchange} within ${timeoutMs} ms; saw ${events.map((e) => e.route).join(', ')}`);
       return found;
     },
     async sendRaw(queue, body, messageId) {
@@ -103,7 +107,12 @@ export async function startTestBroker(label: string, delaySeconds: number[] = []
       await listener.close();
       await publisher.close();
       const ch = await connection.acquire();
-      for (const queue of [names.stockReturn, names.orderTimeout, names.dead, ...delaySeconds.map(names.delay)]) {
+      for (const queue of [
+        names.stockReturn,
+        names.orderTimeout,
+        names.dead,
+        ...[DEFAULT_DELAY_SECONDS, ...delaySeconds].map(names.delay),
+      ]) {
         await ch.queueDelete({ queue }).catch(() => undefined);
       }
       for (const exchange of [names.exchange, names.dead]) await ch.exchangeDelete({ exchange }).catch(() => undefined);
