@@ -3,6 +3,7 @@
 // and deletes every queue and exchange of its prefix afterwards. When no broker answers, the suites
 // that need one skip, saying why (as the MariaDB ones do).
 import crypto from 'node:crypto';
+import { register } from 'prom-client';
 import { type AsyncMessage, Connection } from 'rabbitmq-client';
 import { brokerNames } from '../../src/srv/broker';
 import { waitFor } from './wait';
@@ -36,6 +37,8 @@ export interface TestBroker {
   env: Record<string, string>;
   /** Messages waiting (not being handled) in one of the prefix's queues. */
   depth(queue: 'stockReturn' | 'orderTimeout' | 'dead' | string): Promise<number>;
+  /** Messages of one work queue handled and acked (or dead-lettered) by consumers in this process. */
+  handled(queue: 'stockReturn' | 'orderTimeout'): Promise<number>;
   /** Every message on `<prefix>.order` from now on (integration events, stock returns, timeouts). */
   events: ReceivedEvent[];
   /** Waits until a message matching `match` has been seen; returns it. */
@@ -86,6 +89,15 @@ export async function startTestBroker(label: string, delaySeconds: number[] = []
     prefix,
     env: { MESSAGE_BROKER_URL: TEST_BROKER_URL, MESSAGE_BROKER_PREFIX: prefix },
     events,
+    async handled(queue) {
+      const name = queueName(queue);
+      let n = 0;
+      for (const metric of ['broker_consumed_total', 'broker_dead_lettered_total']) {
+        const values = (await register.getSingleMetric(metric)?.get())?.values ?? [];
+        for (const v of values) if (v.labels.queue === name) n += v.value;
+      }
+      return n;
+    },
     async depth(queue) {
       const ok = await connection.queueDeclare({ queue: queueName(queue), passive: true });
       return ok.messageCount;

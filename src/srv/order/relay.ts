@@ -35,8 +35,8 @@ export interface RelayStats {
   attemptsRecovered: number;
   ordersClosed: number;
   stockReturned: number;
-  /** Messages the broker confirmed (with a broker). */
-  published: number;
+  /** Messages the broker confirmed (with a broker), by routing key. */
+  published: Record<string, number>;
   failures: number;
 }
 
@@ -69,7 +69,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
   const batch = options.batch ?? 50;
   const leaseMs = options.leaseMs ?? 30_000;
   const { broker } = options;
-  const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, published: 0, failures: 0 };
+  const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, published: {}, failures: 0 };
   let timer: NodeJS.Timeout | undefined;
   let lastPass: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -176,12 +176,19 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
       const claimed: Selectable<OutboxTable>[] = [];
       for (const message of pending) if (await claim(message, now)) claimed.push(message);
       // One channel keeps them in order; all in flight at once, each confirmed on its own.
-      const results = await Promise.allSettled(claimed.map((message) => bus.publish(outgoing(message, now))));
+      const messages = claimed.map((message) => outgoing(message, now));
+      const results = await Promise.allSettled(messages.map((message) => bus.publish(message)));
       const sent = claimed.filter((_, i) => results[i]?.status === 'fulfilled').map((m) => m.id);
       const unsent = claimed.filter((_, i) => results[i]?.status === 'rejected').map((m) => m.id);
       if (sent.length > 0) {
+        // Confirmed, not yet marked sent: a crash here publishes them again (consumers drop the repeats).
+        if (claimed.some((m, i) => m.topic === 'stock.reback' && results[i]?.status === 'fulfilled')) {
+          ctx.faults('stock-returned');
+        }
         await db.deleteFrom('outbox').where('id', 'in', sent).execute();
-        stats.published += sent.length;
+        for (const [i, message] of messages.entries()) {
+          if (results[i]?.status === 'fulfilled') stats.published[message.route] = (stats.published[message.route] ?? 0) + 1;
+        }
       }
       if (unsent.length > 0) {
         stats.failures += unsent.length;
