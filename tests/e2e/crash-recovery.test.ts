@@ -48,7 +48,7 @@ beforeAll(async () => {
   const created = await createTestStore(TEST_STORE, 'crash');
   if ('skipped' in created) throw new Error(created.skipped);
   store = created;
-  if (TEST_TRANSPORT === 'broker') broker = await startTestBroker('crash');
+  if (TEST_TRANSPORT === 'broker') broker = await startTestBroker('crash', [3600]); // ORDER_TIMEOUT_SECONDS below
   goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...store.env, GOODS_SRV: '127.0.0.1:0' }), {
     logger: silentLogger,
     seedDemo: true,
