@@ -147,6 +147,15 @@ export function connectBroker(
     { queue: names.dead, exchange: names.dead, routingKey: '' },
   ];
   const topology = { exchanges, queues, queueBindings };
+  // All of it on every (re)connect, whether or not this srv ever publishes: a queue's dead-letter route
+  // must exist before its first failure, or RabbitMQ drops the message.
+  connection.on('connection', () => {
+    void (async () => {
+      for (const exchange of exchanges) await connection.exchangeDeclare(exchange);
+      for (const queue of queues) await connection.queueDeclare(queue);
+      for (const binding of queueBindings) await connection.queueBind(binding);
+    })().catch((err: unknown) => log.warn({ err }, 'message broker topology could not be declared; it will be on the next connection'));
+  });
   const publisher: Publisher = connection.createPublisher({ confirm: true, ...topology });
   const consumers: { close(): Promise<void> }[] = [];
   const retryDelayMs = options.retryDelayMs ?? ((attempt: number) => Math.min(10_000, 250 * 2 ** (attempt - 1)));
@@ -177,7 +186,9 @@ export function connectBroker(
         queueOptions: queues.find((q) => q.queue === name) ?? {},
         qos: { prefetchCount: concurrency },
         concurrency,
-        ...topology,
+        // Only what this consumer needs; a binding of a queue not declared yet would fail its setup.
+        exchanges,
+        queueBindings: queueBindings.filter((b) => b.queue === name),
       },
       async (msg: AsyncMessage) => {
         if (msg.redelivered) redelivered.inc({ queue: name });

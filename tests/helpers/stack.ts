@@ -195,11 +195,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ? async () => {
         await relayTick();
         const published = () => srvs.order.relay.stats.published['stock.return'] ?? 0;
-        await waitFor(
+        const handled = await waitFor(
           () => broker.handled('stockReturn'),
           (n) => n >= published(),
           10_000,
         );
+        if (!(handled >= published())) throw new Error(`${published() - handled} stock returns published but not consumed within 10 s`);
       }
     : relayTick;
   const { targets } = srvs;
