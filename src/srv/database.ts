@@ -2,9 +2,9 @@
 // Business code writes Kysely queries only; dialect differences stay in this file and the migrations.
 import fs from 'node:fs';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { Kysely, type Migration, Migrator, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
 import { createPool } from 'mysql2';
-import { SQLite } from './sqlite-driver';
 
 export type Dialect = 'sqlite' | 'mysql';
 
