@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
 import { createPool } from 'mysql2';
 
 export type Dialect = 'sqlite' | 'mysql';
