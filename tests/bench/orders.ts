@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import SQLite from 'better-sqlite3';
 import { type Connection, createConnection, createPool, type Pool } from 'mysql2/promise';
 import { Connection as AmqpConnection } from 'rabbitmq-client';
 import { gatewaySchema, parseConfig } from '../../global/config';
@@ -36,7 +37,6 @@ import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startGateway } from '../../src/gateway';
 import { startAllSrvs } from '../../src/srv/all';
 import { brokerNames } from '../../src/srv/broker';
-import { SQLite, type SqliteDatabase } from '../../src/srv/sqlite-driver';
 import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
 import type { LoadJob, LoadResult } from './load-worker';
 
@@ -113,7 +113,7 @@ async function createStorage(kind: StoreKind, mysqlUrl: string): Promise<Storage
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
 
   if (kind === 'sqlite') {
-    const files = new Map<SrvName, SqliteDatabase>();
+    const files = new Map<SrvName, SQLite.Database>();
     const fileOf = (srv: SrvName) => {
       let file = files.get(srv);
       if (!file) {
