@@ -91,6 +91,18 @@ describe('configuration is checked before anything listens', () => {
     expect(gateway.output()).not.toContain('c2VjcmV0LWJ1dC1ub3QtYS1rZXk=');
   });
 
+  it('when the dev stack’s PORT is bad then it exits 2 before starting anything, naming each bad setting and nothing else, as a readable block on stderr', async () => {
+    const stack = start('src/dev-stack.js', { DATA_DIR: path.join(dataDir(), 'dev-bad-port'), PORT: '99999', GRPC_DEADLINE_MS: 'soon' });
+    expect((await stack.exited).code).toBe(2);
+    const out = stack.output();
+    expect(out).toContain('invalid configuration:\n  GRPC_DEADLINE_MS must be an integer 50..120000\n  PORT must be an integer 0..65535\n');
+    expect(stack.lines.find((l) => l.level === 60)).toMatchObject({
+      problems: ['GRPC_DEADLINE_MS must be an integer 50..120000', 'PORT must be an integer 0..65535'],
+    });
+    // Nothing started, so nothing else to say: no srv listening, no URL derived from the bad port refused.
+    expect(out).not.toMatch(/listening|ALIPAY_NOTIFY_URL|ALIPAY_RETURN_URL|stopped/);
+  });
+
   it('when a srv’s address is malformed then it exits 2 naming the key', async () => {
     const srv = start('src/srv/order/main.js', { DATA_DIR: dataDir(), ORDER_SRV: 'nowhere', GRPC_DEADLINE_MS: 'soon' });
     expect((await srv.exited).code).toBe(2);
