@@ -320,6 +320,20 @@ describe('npm start (the dev stack) and npm run token', () => {
     });
     expect({ code: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ code, output: expect.stringContaining(says) });
   });
+
+  it('when npm run pay -- --help is asked then it names every setting it reads, with its default', () => {
+    const help = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/pay.js'), '--help']).toString();
+    for (const [key, fallback] of [
+      ['DATA_DIR', './data'],
+      ['ORDER_SRV', '127.0.0.1:50053'],
+      ['ALIPAY_NOTIFY_URL', '/o/v1/pay/alipay/notify'],
+      ['PORT', '8023'],
+      ['ALIPAY_APP_ID', '2021000000000000'],
+      ['ALIPAY_SELLER_ID', 'none'],
+    ]) {
+      expect(help).toMatch(new RegExp(`^  ${key} .*${fallback?.replaceAll('.', '\\.')}`, 'm'));
+    }
+  });
 });
 
 describe('npm scripts as process entries', () => {
