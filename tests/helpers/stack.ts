@@ -193,7 +193,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // have consumed them, so a tick waits for that (as a relay pass waits for its Rebacks).
   const tick = broker
     ? async () => {
-        await relayTick();
+        await publishAll(relayTick, store.env);
         const published = () => srvs.order.relay.stats.published['stock.return'] ?? 0;
         const handled = await waitFor(
           () => broker.handled('stockReturn'),
@@ -228,6 +228,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await store.cleanup();
     },
   };
+}
+
+/**
+ * With a broker: relay passes until the outbox holds nothing left to publish (a srv that has just started
+ * may not have connected yet, and a pass before that publishes nothing). Refunds are the relay's own work.
+ */
+export async function publishAll(relayTick: () => Promise<void>, storage: Env, timeoutMs = 10_000): Promise<void> {
+  const left = await waitFor(
+    async () => {
+      await relayTick();
+      const rows = await queryStore<{ n: number }>(
+        storage,
+        'order',
+        "SELECT COUNT(*) AS n FROM outbox WHERE topic <> 'payment.refund'",
+        [],
+      );
+      return Number(rows[0]?.n);
+    },
+    (n) => n === 0,
+    timeoutMs,
+  );
+  if (left !== 0) throw new Error(`${left} outbox messages still unpublished after ${timeoutMs} ms`);
 }
 
 /**
