@@ -10,7 +10,9 @@
 // at the same concurrency (the ceiling the gateway is compared with: gateway ÷ direct), and a bare Express 5
 // app and a bare node:http server answer the /health JSON in processes of their own (the floors for /health).
 // Runs are interleaved (each repeat runs every scenario once, so drift of the machine hits all alike),
-// repeated, and the median of the repeats is printed. Nothing is asserted; the exit code is 1 only when
+// repeated, and the median of the repeats is printed. A last table states the targets: each route's gateway CPU per
+// answer over its floor (bare Express's CPU per answer + the direct client's CPU for the route's RPCs, same run), and
+// GATEWAY_WORKERS=2 over 1 (CPU per answer and req/s). Nothing is asserted; the exit code is 1 only when
 // something failed to start or a run had errors or non-2xx answers (listed at the end).
 //
 // Settings (environment, all optional):
