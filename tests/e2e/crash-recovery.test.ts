@@ -99,8 +99,14 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
     ORDER_TIMEOUT_SECONDS: '3600',
     ...(crashAt ? { ORDER_SRV_CRASH_AT: crashAt } : {}),
   });
-  await order.waitForLog((l) => l.msg === 'order srv listening');
-  if (crashAt && RELAY_POINTS.includes(crashAt)) return order; // it is about to die on its own
+  const listening = order.waitForLog((l) => l.msg === 'order srv listening');
+  if (crashAt && RELAY_POINTS.includes(crashAt)) {
+    // It is about to die on its own, maybe before its buffered log reaches us (lines wait up to LOG_FLUSH_MS).
+    listening.catch(() => undefined);
+    await Promise.race([listening, order.exited]);
+    return order;
+  }
+  await listening;
   // A new gateway, whose channel is not backing off from the last crash; then wait until it is through.
   gateway.close();
   gateway = freshGateway();

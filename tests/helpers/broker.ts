@@ -43,7 +43,7 @@ export interface TestBroker {
   events: ReceivedEvent[];
   /** Waits until a message matching `match` has been seen; returns it. */
   waitForEvent(match: (e: ReceivedEvent) => boolean, timeoutMs?: number): Promise<ReceivedEvent>;
-  /** Publishes raw bytes to a queue of the prefix (e.g. a poison message). */
+  /** Publishes raw bytes to a queue of the prefix (e.g. a poison message), once the srvs have declared it. */
   sendRaw(queue: string, body: string, messageId: string): Promise<void>;
   /** Deletes the prefix's queues and exchanges, closes the connection. */
   cleanup(): Promise<void>;
@@ -113,6 +113,13 @@ export async function startTestBroker(label: string, delaySeconds: number[] = []
       return found;
     },
     async sendRaw(queue, body, messageId) {
+      // Into the queue the srvs declare on connecting: a message to a queue not there yet would be dropped.
+      const declared = await waitFor(
+        () => connection.queueDeclare({ queue: queueName(queue), passive: true }).then(() => true),
+        (ok) => ok,
+        10_000,
+      );
+      if (!declared) throw new Error(`queue ${queueName(queue)} was not declared within 10 s`);
       await publisher.send({ exchange: '', routingKey: queueName(queue), messageId, durable: true }, Buffer.from(body));
     },
     async cleanup() {
