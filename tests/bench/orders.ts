@@ -209,7 +209,7 @@ async function startDeployed(storage: Storage, gatewayWorkers: number, profileDi
     await stopAll(procs);
   };
   try {
-    const profile = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
+    const profile: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
     const common = { ...storage.env, ...profile, LOG_LEVEL: 'warn' };
     const targets = await startSrvProcesses(common, ORDER_SRV_ENV, procs);
     const secrets = ensureDevSecrets(storage.env.DATA_DIR);
