@@ -9,7 +9,7 @@
 // A failure after the claim abandons the attempt, giving back at once what may have been sold; a crash
 // leaves the attempt to the relay (attempts.ts). Idempotency keys are handled around this (idempotency.ts).
 import * as grpc from '@grpc/grpc-js';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { yuanToCents } from '../../../global/money';
 import { NEW_ORDER_STATUS } from '../../../global/order-status';
 import { type CallContext, SrvCallError } from '../../../global/srv-conn';
@@ -119,27 +119,25 @@ async function commit(
     const now = ctx.now();
     await consumeAttempt(tx, orderSn, lines);
     const expireAt = now + ctx.orderTimeoutMs;
-    const inserted = await tx
-      .insertInto('order_info')
-      .values({
-        user_id: form.userId,
-        order_sn: orderSn,
-        pay_type: PAY_TYPE,
-        status: NEW_ORDER_STATUS,
-        trade_no: null,
-        total_cents: lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0),
-        address: form.address,
-        signer_name: form.name,
-        signer_mobile: form.mobile,
-        post: form.post,
-        pay_time: null,
-        expire_at: expireAt,
-        idempotency_key: request.key ?? null,
-        request_hash: request.requestHash,
-        created_at: now,
-        updated_at: now,
-      })
-      .executeTakeFirstOrThrow();
+    const row: Insertable<OrderInfoTable> & Omit<Selectable<OrderInfoTable>, 'id'> = {
+      user_id: form.userId,
+      order_sn: orderSn,
+      pay_type: PAY_TYPE,
+      status: NEW_ORDER_STATUS,
+      trade_no: null,
+      total_cents: lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0),
+      address: form.address,
+      signer_name: form.name,
+      signer_mobile: form.mobile,
+      post: form.post,
+      pay_time: null,
+      expire_at: expireAt,
+      idempotency_key: request.key ?? null,
+      request_hash: request.requestHash,
+      created_at: now,
+      updated_at: now,
+    };
+    const inserted = await tx.insertInto('order_info').values(row).executeTakeFirstOrThrow();
     const orderId = Number(inserted.insertId);
     await tx
       .insertInto('order_goods')
@@ -156,6 +154,7 @@ async function commit(
       .execute();
     await enqueue(tx, { topic: 'order.close', orderSn, availableAt: expireAt, now });
     ctx.faults('order-written');
-    return tx.selectFrom('order_info').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+    // The row as written: reading it back would only return what is in hand.
+    return { ...row, id: orderId };
   });
 }
