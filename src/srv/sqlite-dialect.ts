@@ -3,9 +3,10 @@
 // - Statements are prepared once per SQL text and kept (Kysely's driver prepares every statement again).
 // - Group commit. The file runs in WAL with synchronous=NORMAL, so a COMMIT writes the log without waiting for
 //   the disk; the write is not answered until an fdatasync of the log, done on libuv's thread pool, has covered
-//   it. Writes that commit while one fdatasync runs share the next. Nothing that awaited a write goes on (answers
-//   an RPC, calls another srv) before the write is on disk, as with synchronous=FULL, but the event loop never
-//   waits for the disk and the connection serves other queries while the log is flushed.
+//   it. Writes that commit while one fdatasync runs share the next. A read is not answered either while a write
+//   committed before it is still on its way to the disk: nothing anyone learns from the store (the caller of a
+//   write, or of a read that saw it) can be lost to a power cut, as with synchronous=FULL, but the event loop
+//   never waits for the disk and the connection serves other queries while the log is flushed.
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import {
@@ -45,9 +46,18 @@ export class WalSync {
     private readonly flush: (fd: number) => Promise<void> = fdatasync,
   ) {}
 
+  /** Whether a committed write is not on disk yet. */
+  get pending(): boolean {
+    return this.#synced < this.#written;
+  }
+
   /** Call after a write committed: resolves once it is on disk. */
-  async durable(): Promise<void> {
-    const target = ++this.#written;
+  durable(): Promise<void> {
+    return this.settled(++this.#written);
+  }
+
+  /** Resolves once every write committed so far (or up to `target`) is on disk. */
+  async settled(target = this.#written): Promise<void> {
     while (this.#synced < target) {
       if (!this.#running) {
         const upTo = this.#written;
@@ -128,13 +138,13 @@ class Lease implements DatabaseConnection {
           const { changes, lastInsertRowid } = statement.run(parameters);
           return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
         })();
-    if (statement.readonly) return Promise.resolve(result);
+    // Inside a transaction, its commit waits for the disk.
     if (this.store.db.inTransaction) {
-      this.wrote = true;
+      if (!statement.readonly) this.wrote = true;
       return Promise.resolve(result);
     }
-    // A write on its own committed at once.
-    return this.#durable().then(() => result);
+    // On its own, a write committed at once; a read may have seen writes not on disk yet.
+    return this.#onDisk(!statement.readonly).then(() => result);
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -147,17 +157,20 @@ class Lease implements DatabaseConnection {
     this.store.statement(sql).run([]);
   }
 
-  /** Gives the connection back now, then waits until what was written is on disk. */
-  #durable(): Promise<void> {
+  /**
+   * Gives the connection back now, then waits until this lease's write (if it `wrote`) and every write committed
+   * before it are on disk; at once when nothing is pending.
+   */
+  #onDisk(wrote: boolean): Promise<void> {
     const { sync } = this.store;
-    if (!sync) return Promise.resolve();
+    if (!sync || !(wrote || sync.pending)) return Promise.resolve();
     this.release();
-    return sync.durable();
+    return wrote ? sync.durable() : sync.settled();
   }
 
   async commit(): Promise<void> {
     this.run('commit');
-    if (this.wrote) await this.#durable();
+    await this.#onDisk(this.wrote);
   }
 
   /** After a failed commit's flush the connection is someone else's: the commit itself went through. */

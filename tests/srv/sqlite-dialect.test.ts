@@ -97,18 +97,36 @@ describe('the SQLite dialect', () => {
     await expect(write).resolves.toMatchObject({ insertId: 1n, numInsertedOrUpdatedRows: 1n });
   });
 
-  it('when a transaction wrote then its commit waits for the flush; a read-only one does not', async () => {
+  it('when a transaction wrote then its commit waits for the flush, and so does a read that saw it meanwhile', async () => {
     const wrote = inTransaction(db, async (tx) => {
       await tx.insertInto('item').values({ name: 'a' }).execute();
       return 'committed';
     });
     expect(await settled(wrote)).toBe(false);
-    const read = inTransaction(db, (tx) => tx.selectFrom('item').select('name').execute());
-    // The connection was given back before the flush: the read runs (and sees the commit) meanwhile.
-    await expect(read).resolves.toEqual([{ name: 'a' }]);
-    expect(held.calls).toBe(1);
+    let seen: unknown;
+    const read = inTransaction(db, async (tx) => {
+      seen = await tx.selectFrom('item').select('name').execute();
+      return seen;
+    });
+    const readAlone = names();
+    // The connection was given back before the flush: both reads ran meanwhile, but neither answers yet.
+    expect(await settled(Promise.race([read, readAlone]))).toBe(false);
+    expect(seen).toEqual([{ name: 'a' }]);
     held.finish();
     await expect(wrote).resolves.toBe('committed');
+    await expect(read).resolves.toEqual([{ name: 'a' }]);
+    await expect(readAlone).resolves.toEqual([{ name: 'a' }]);
+    expect(held.calls).toBe(1);
+  });
+
+  it('when nothing written is waiting for the disk then a read answers without a flush', async () => {
+    const write = insert('a');
+    while (held.waiting === 0) await new Promise((resolve) => setImmediate(resolve));
+    held.finish();
+    await write;
+    await expect(names()).resolves.toEqual([{ name: 'a' }]);
+    await expect(inTransaction(db, (tx) => tx.selectFrom('item').select('name').execute())).resolves.toEqual([{ name: 'a' }]);
+    expect(held.calls).toBe(1);
   });
 
   it('when writes commit while a flush runs then they share the next flush, and none is answered before it', async () => {
