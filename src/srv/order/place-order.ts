@@ -16,11 +16,11 @@ import { type CallContext, SrvCallError } from '../../../global/srv-conn';
 import { ErrorReason } from '../../../global/wire';
 import { inTransaction } from '../database';
 import { type RpcContext, RpcError } from '../grpc-server';
-import { abandonAttempt, claimAttempt, consumeAttempt, reservedCartRows } from './attempts';
+import { abandonAttempt, claimAttempt, consumeAttempt } from './attempts';
 import { downstream, type OrderSrvContext } from './context';
 import { ordersCreated, outOfStockRefusals } from './metrics';
 import { enqueue } from './outbox';
-import type { OrderInfoTable } from './schema';
+import type { OrderInfoTable, ShoppingCartTable } from './schema';
 
 const PAY_TYPE = 'alipay';
 const COMMIT_MARGIN_MS = 1000;
@@ -69,11 +69,12 @@ export async function placeOrder(
   // In business time, when this request will have stopped working on its attempt: its deadline, plus a
   // moment for a commit after a Sell answered just in time. After that the attempt is stale.
   const workUntil = ctx.now() + leftMs + COMMIT_MARGIN_MS;
-  if (!(await claimAttempt(ctx, { orderSn, userId: form.userId, workUntil, ...request }))) return KEY_HELD;
+  const reserved = await claimAttempt(ctx, { orderSn, userId: form.userId, workUntil, ...request });
+  if (reserved === undefined) return KEY_HELD;
   ctx.faults('attempt-claimed');
   let sellSent = false;
   try {
-    const lines = await price(ctx, orderSn, call);
+    const lines = await price(ctx, reserved, call);
     sellSent = true; // from the moment the Sell leaves, stock may have moved
     await sell(ctx, orderSn, lines, call);
     ctx.faults('stock-sold');
@@ -91,9 +92,8 @@ export async function placeOrder(
   }
 }
 
-async function price(ctx: OrderSrvContext, orderSn: string, call: CallContext): Promise<Line[]> {
-  const items = await reservedCartRows(ctx, orderSn);
-  if (items.length === 0) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
+/** Prices the reserved cart rows from the goods srv (never from the client). */
+async function price(ctx: OrderSrvContext, items: readonly Selectable<ShoppingCartTable>[], call: CallContext): Promise<Line[]> {
   const { data } = await ctx.goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, call);
   const goodsById = new Map(data.map((g) => [g.id, g]));
   return items.map((item) => {
