@@ -2,10 +2,11 @@
 // Business code writes Kysely queries only; dialect differences stay in this file and the migrations.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, type Migration, Migrator, MysqlDialect, type MysqlPool, type MysqlPoolConnection, type Transaction } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, type Transaction } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
 import { createPool, type Pool, type PoolConnection } from 'mysql2';
 import { GroupCommitSqliteDialect, walSyncOf } from './sqlite-dialect';
-import { SQLite } from './sqlite-driver';
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -72,6 +73,15 @@ function withPreparedStatements(pool: Pool): MysqlPool {
           ? connection.execute(sql, parameters as Parameters<PoolConnection['execute']>[1], callback)
           : connection.query(sql, parameters, callback)) as MysqlPoolConnection['query'],
     release: () => connection.release(),
+    // What Kysely uses to cancel a query: the connection's own.
+    get config() {
+      return connection.config;
+    },
+    get threadId() {
+      return connection.threadId as number;
+    },
+    connect: (callback) => connection.connect((err) => callback?.(err)),
+    destroy: () => connection.destroy(),
   });
   return {
     getConnection(callback) {

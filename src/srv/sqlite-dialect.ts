@@ -9,6 +9,7 @@
 //   never waits for the disk and the connection serves other queries while the log is flushed.
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import type SQLite from 'better-sqlite3';
 import {
   type CompiledQuery,
   type DatabaseConnection,
@@ -24,9 +25,8 @@ import {
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely';
-import type { SqliteDatabase } from './sqlite-driver';
 
-type Statement = ReturnType<SqliteDatabase['prepare']>;
+type Statement = ReturnType<SQLite.Database['prepare']>;
 
 /** Past this many distinct SQL texts (IN lists of many lengths), the oldest statement is dropped. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -92,7 +92,7 @@ class SqliteStore {
   #unlock: (() => void) | undefined;
 
   constructor(
-    readonly db: SqliteDatabase,
+    readonly db: SQLite.Database,
     readonly sync: WalSync | undefined,
   ) {}
 
@@ -188,7 +188,7 @@ class Lease implements DatabaseConnection {
 class GroupCommitDriver implements Driver {
   readonly #store: SqliteStore;
 
-  constructor(db: SqliteDatabase, sync: WalSync | undefined) {
+  constructor(db: SQLite.Database, sync: WalSync | undefined) {
     this.#store = new SqliteStore(db, sync);
   }
 
@@ -221,8 +221,18 @@ class GroupCommitDriver implements Driver {
   }
 }
 
+/**
+ * SQLite's adapter, but Kysely is told not to hold its own lock on the one connection: ours (SqliteStore) is
+ * given back before a write waits for the disk, and Kysely's would be held until then.
+ */
+class OwnLockSqliteAdapter extends SqliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
 /** The WAL sync of a file database (none for an in-memory one). */
-export function walSyncOf(database: SqliteDatabase): WalSync | undefined {
+export function walSyncOf(database: SQLite.Database): WalSync | undefined {
   return database.memory ? undefined : new WalSync(`${database.name}-wal`);
 }
 
@@ -231,7 +241,7 @@ export function walSyncOf(database: SqliteDatabase): WalSync | undefined {
  * the WAL, shared with the writes around them (the file must be in WAL mode, synchronous=NORMAL).
  */
 export class GroupCommitSqliteDialect implements Dialect {
-  constructor(private readonly options: { database: SqliteDatabase; sync: WalSync | undefined }) {}
+  constructor(private readonly options: { database: SQLite.Database; sync: WalSync | undefined }) {}
 
   createDriver(): Driver {
     return new GroupCommitDriver(this.options.database, this.options.sync);
@@ -242,7 +252,7 @@ export class GroupCommitSqliteDialect implements Dialect {
   }
 
   createAdapter(): DialectAdapter {
-    return new SqliteAdapter();
+    return new OwnLockSqliteAdapter();
   }
 
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {

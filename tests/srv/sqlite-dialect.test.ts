@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import { type Generated, Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/srv/database';
 import { GroupCommitSqliteDialect, WalSync } from '../../src/srv/sqlite-dialect';
-import { SQLite, type SqliteDatabase } from '../../src/srv/sqlite-driver';
 
 interface Schema {
   item: { id: Generated<number>; name: string };
@@ -49,7 +49,7 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
 
 describe('the SQLite dialect', () => {
   let dir: string;
-  let file: SqliteDatabase;
+  let file: SQLite.Database;
   let held: HeldFlush;
   let db: Kysely<Schema>;
   let prepared: string[];
