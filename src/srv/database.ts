@@ -3,9 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, type Transaction } from 'kysely';
+import { Kysely, MysqlDialect, type Transaction } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
-import { createPool, type Pool, type PoolConnection } from 'mysql2';
+import { createPool } from 'mysql2';
 import { GroupCommitSqliteDialect, walSyncOf } from './sqlite-dialect';
 
 export type Dialect = 'sqlite' | 'mysql';
@@ -24,19 +24,13 @@ export interface StorageConfig {
 /** Opens `DATABASE_URL` when set, else `<DATA_DIR>/<file>`. */
 export function openDatabase<Schema>(storage: StorageConfig, sqliteFile: string): Database<Schema> {
   if (storage.DATABASE_URL) {
-    const pool = createPool({
-      uri: storage.DATABASE_URL,
-      connectionLimit: 10,
-      timezone: 'Z',
-      supportBigNumbers: true,
-      maxPreparedStatements: PREPARED_STATEMENTS_PER_CONNECTION,
-    });
+    const pool = createPool({ uri: storage.DATABASE_URL, connectionLimit: 10, timezone: 'Z', supportBigNumbers: true });
     // READ COMMITTED: no gap locks, so concurrent inserts of new keys do not deadlock. Every check
     // the srvs make is a compare-and-set or a unique key, and none needs a repeatable snapshot.
     pool.on('connection', (connection) => {
       connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
     });
-    const db = new Kysely<Schema>({ dialect: new MysqlDialect({ pool: withPreparedStatements(pool) }) });
+    const db = new Kysely<Schema>({ dialect: new MysqlDialect({ pool }) });
     return { db, dialect: 'mysql', close: () => db.destroy() };
   }
   fs.mkdirSync(storage.DATA_DIR, { recursive: true });
@@ -52,51 +46,6 @@ export function openDatabase<Schema>(storage: StorageConfig, sqliteFile: string)
   file.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new GroupCommitSqliteDialect({ database: file, sync: walSyncOf(file) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
-}
-
-/** Distinct SQL texts a MySQL connection keeps prepared (IN lists of many lengths make more). */
-const PREPARED_STATEMENTS_PER_CONNECTION = 500;
-
-/**
- * The pool as Kysely sees it, sending every statement with parameters as a server-side prepared statement
- * (mysql2's `execute`), which mysql2 keeps per connection by SQL text: the server parses and plans each once
- * per connection, not on every call, and rows come back in the binary protocol, with no text to parse.
- * Statements without parameters (BEGIN, COMMIT) and streams go as plain queries.
- */
-function withPreparedStatements(pool: Pool): MysqlPool {
-  const wrapped = new WeakMap<PoolConnection, MysqlPoolConnection>();
-  const wrap = (connection: PoolConnection): MysqlPoolConnection => ({
-    query: ((sql: string, parameters: unknown[], callback?: (error: unknown, result: unknown) => void) =>
-      callback === undefined
-        ? connection.query(sql, parameters)
-        : parameters.length > 0
-          ? connection.execute(sql, parameters as Parameters<PoolConnection['execute']>[1], callback)
-          : connection.query(sql, parameters, callback)) as MysqlPoolConnection['query'],
-    release: () => connection.release(),
-    // What Kysely uses to cancel a query: the connection's own.
-    get config() {
-      return connection.config;
-    },
-    get threadId() {
-      return connection.threadId as number;
-    },
-    connect: (callback) => connection.connect((err) => callback?.(err)),
-    destroy: () => connection.destroy(),
-  });
-  return {
-    getConnection(callback) {
-      pool.getConnection((err, connection) => {
-        if (err) return callback(err, undefined as unknown as MysqlPoolConnection);
-        let kysely = wrapped.get(connection);
-        if (kysely === undefined) {
-          kysely = wrap(connection);
-          wrapped.set(connection, kysely);
-        }
-        callback(null, kysely);
-      });
-    },
-    end: (callback) => pool.end(callback),
-  };
 }
 
 /** Brings the schema up to date. Each srv keeps its own migration table, so srvs can share one MySQL database. */
