@@ -88,6 +88,8 @@ const listOf = (item: string): SchemaObject => ({
   required: ['total', 'data'],
 });
 
+const addTime: SchemaObject = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', example: '2026-01-02 15:04:05' };
+
 const cartItem = shape<CartItemView>(
   {
     id: int('the goods id: what every cart route takes'),
@@ -120,7 +122,7 @@ const order = shape<OrderView>({
   name: text(),
   mobile: text(),
   order_sn: text('the Alipay out_trade_no'),
-  add_time: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', example: '2026-01-02 15:04:05' },
+  add_time: addTime,
 });
 
 const orderGoods = shape<OrderGoodsView>(
@@ -162,14 +164,20 @@ const address = shape<AddressView>({
   signer_mobile: text(),
 });
 
-const message = shape<MessageView>({
-  id: int(),
-  user_id: int(),
-  type: { type: 'integer', enum: [1, 2, 3, 4, 5], description: '1 留言, 2 投诉, 3 询问, 4 售后, 5 求购' },
-  subject: text(),
-  message: text(),
-  file: text('a URL, or empty'),
-});
+const messageType: SchemaObject = { type: 'integer', enum: [1, 2, 3, 4, 5], description: '1 留言, 2 投诉, 3 询问, 4 售后, 5 求购' };
+const message: SchemaObject = {
+  ...shape<MessageView>({
+    id: int(),
+    user_id: int(),
+    type: messageType,
+    message_type: { ...messageType, description: '`type` again, the name the course SPA reads' },
+    subject: text(),
+    message: text(),
+    file: text('a URL, or empty'),
+    add_time: { ...addTime, description: 'when it was left; absent when a course srv does not say' },
+  }),
+  required: ['id', 'user_id', 'type', 'message_type', 'subject', 'message', 'file'],
+};
 
 const SRV_STATES: SrvHealthState[] = ['SERVING', 'NOT_SERVING', 'UNKNOWN', 'SERVICE_UNKNOWN', 'UNREACHABLE', 'TIMEOUT'];
 
