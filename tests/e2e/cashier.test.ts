@@ -129,7 +129,13 @@ describe('the stand-in cashier in a browser', () => {
       expect(opened?.status()).toBe(200);
       expect(opened?.headers()['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
       // Its own style sheet is allowed by its hash: the header is Alipay blue.
-      expect(await page.$eval('header', (h) => getComputedStyle(h).backgroundColor)).toBe('rgb(22, 119, 255)');
+      expect(
+        await page.$eval(
+          'header',
+          (h) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(h).backgroundColor,
+        ),
+      ).toBe('rgb(22, 119, 255)');
       expect(await page.textContent('#order-sn')).toBe(o.orderSn);
       expect(await page.textContent('#amount')).toBe(o.amount);
       expect(await page.textContent('#subject')).toBe(`慕学生鲜订单-${o.orderSn}`);
