@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { service as healthService } from 'grpc-health-check';
+import { type ConsulAgent, consulAgentOf } from './consul';
 import { isConsulTarget, useConsulDiscovery } from './discovery';
 import type { Logger } from './logger';
 import { byStatusCode, grpcClientDuration } from './metrics';
@@ -88,7 +89,13 @@ export interface ClientOptions {
   /** Calls to a srv that keeps timing out fail fast for a cool-down (default: 5 timeouts, 5 s). */
   breaker?: { timeouts: number; cooldownMs: number };
   /** The Consul agent consul:// targets resolve through, and where to log about it. */
-  consul?: { agent: string; logger?: Logger };
+  consul?: { agent: ConsulAgent; logger?: Logger };
+}
+
+/** The `consul` client option, when the settings name an agent (consul:// targets resolve through it). */
+export function consulOption(settings: Parameters<typeof consulAgentOf>[0], logger: Logger): Pick<ClientOptions, 'consul'> {
+  const agent = consulAgentOf(settings);
+  return agent ? { consul: { agent, logger } } : {};
 }
 
 /** Calls that are safe to send again when a srv was unreachable: reads, and writes keyed so a repeat is a no-op. */

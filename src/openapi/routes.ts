@@ -84,9 +84,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /health/ready': {
     tag: 'operations',
-    summary: 'Readiness: every srv answers its gRPC health Check with SERVING within 1 s',
-    ok: { status: 200, description: 'every srv is SERVING', content: { 'application/json': 'Readiness' } },
-    also: [{ status: 503, description: 'some srv is not SERVING; each srv and its state', content: { 'application/json': 'Readiness' } }],
+    summary: 'Readiness: should a load balancer send this instance traffic?',
+    description:
+      'A srv outage is shared by every instance, so it never fails readiness: each srv is asked its gRPC health ' +
+      'Check within 1 s and reported, `degraded` when one is not SERVING. Only a starting or draining instance answers 503.',
+    ok: { status: 200, description: 'serving; each srv and its state', content: { 'application/json': 'Readiness' } },
+    also: [{ status: 503, description: 'starting or draining (from SIGTERM on)', content: { 'application/json': 'Readiness' } }],
     srvs: false,
   },
   'GET /metrics': {

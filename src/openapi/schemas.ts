@@ -220,10 +220,17 @@ export const SHAPES: Record<string, SchemaObject> = {
   Message: message,
   MessageList: listOf('Message'),
   Liveness: shape<{ code: number; success: boolean }>({ code: { type: 'integer', const: 200 }, success: { type: 'boolean', const: true } }),
-  Readiness: shape<{ ready: boolean; srvs: object }>({
-    ready: { type: 'boolean' },
-    srvs: { type: 'object', additionalProperties: { type: 'string', enum: SRV_STATES }, description: 'each srv and its health' },
-  }),
+  Readiness: {
+    type: 'object',
+    description: '200: serving (degraded when some srv is not SERVING); 503: starting or draining',
+    properties: {
+      ready: { type: 'boolean' },
+      degraded: { type: 'boolean', description: 'some srv is not SERVING (the instance still takes traffic)' },
+      srvs: { type: 'object', additionalProperties: { type: 'string', enum: SRV_STATES }, description: 'each srv and its health' },
+      reason: { type: 'string', enum: ['starting', 'draining'], description: 'why this instance takes no traffic' },
+    },
+    required: ['ready'],
+  },
 };
 
 export { ref as schemaRef };

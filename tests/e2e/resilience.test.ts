@@ -79,11 +79,11 @@ describe('GET /health/ready', () => {
     const res = await request(stack.app).get('/health/ready');
     expect({ status: res.status, body: res.body }).toEqual({
       status: 200,
-      body: { ready: true, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' } },
+      body: { ready: true, degraded: false, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' } },
     });
   });
 
-  it('when one srv is gone and another hangs then 503 within about a second, naming both', async () => {
+  it('when one srv is gone and another hangs then still 200, degraded, within about a second, naming both; srv_up says the same', async () => {
     const gone = await startTcpProxy(stack.targets.goods);
     const hung = await startTcpProxy(stack.targets.inventory);
     extra.push(gone, hung);
@@ -95,9 +95,14 @@ describe('GET /health/ready', () => {
     const res = await request(gateway.app).get('/health/ready');
     expect(performance.now() - started).toBeLessThan(3000);
     expect({ status: res.status, body: res.body }).toEqual({
-      status: 503,
-      body: { ready: false, srvs: { goods: 'UNREACHABLE', inventory: 'TIMEOUT', order: 'SERVING', userop: 'SERVING' } },
+      status: 200,
+      body: { ready: true, degraded: true, srvs: { goods: 'UNREACHABLE', inventory: 'TIMEOUT', order: 'SERVING', userop: 'SERVING' } },
     });
+    const metrics = (await request(gateway.app).get('/metrics')).text;
+    expect(metrics).toMatch(/^srv_up\{srv="goods"\} 0$/m);
+    expect(metrics).toMatch(/^srv_up\{srv="inventory"\} 0$/m);
+    expect(metrics).toMatch(/^srv_up\{srv="order"\} 1$/m);
+    expect(metrics).toMatch(/^srv_up\{srv="userop"\} 1$/m);
     // Liveness stays the course's: the process answers.
     expect((await request(gateway.app).get('/health')).status).toBe(200);
   });
