@@ -67,8 +67,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger, option
   // srv_up stays current between probes and scrapes.
   const watchSrvs = setInterval(() => void lookAtSrvs(srv), checkIntervalMs);
   watchSrvs.unref();
-  await lookAtSrvs(srv);
-  instance.phase = 'serving';
+  // Ready once it has looked at the srvs (whatever it found): until then readiness says starting.
+  void lookAtSrvs(srv).then(() => {
+    if (instance.phase === 'starting') instance.phase = 'serving';
+  });
   const registration = options.register === false ? undefined : registerGateway(config, port, logger);
   let stopping: Promise<void> | undefined;
   return {

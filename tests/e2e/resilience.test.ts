@@ -8,11 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goodsSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import type { SrvName } from '../../global/wire';
+import type { Instance } from '../../routes/health';
+import { buildGatewayApp } from '../../src/gateway';
 import { startGoodsSrv } from '../../src/srv/goods';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
+import { buildGateway, type Gateway, gatewayConfig, type Stack, startStack } from '../helpers/stack';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
 
@@ -105,6 +107,21 @@ describe('GET /health/ready', () => {
     expect(metrics).toMatch(/^srv_up\{srv="userop"\} 1$/m);
     // Liveness stays the course's: the process answers.
     expect((await request(gateway.app).get('/health')).status).toBe(200);
+  });
+});
+
+describe('readiness of an instance that is starting or draining', () => {
+  it.each(['starting', 'draining'] as const)('when it is %s then 503 naming why, whatever the srvs say', async (phase) => {
+    const instance: Instance = { phase };
+    const { app, srv } = buildGatewayApp(gatewayConfig(stack.targets), silentLogger, Date.now, instance);
+    try {
+      const res = await request(app).get('/health/ready');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { ready: false, reason: phase } });
+      instance.phase = 'serving';
+      expect((await request(app).get('/health/ready')).status).toBe(200);
+    } finally {
+      srv.close();
+    }
   });
 });
 
