@@ -1,6 +1,9 @@
 // srv-conn: the gRPC client of each srv (goods, inventory, order, userop), created once from config.
 // Every call carries a deadline and the request id, is cancelled when the caller's signal aborts, and
-// is timed (grpc_client_duration_seconds by srv, method and status code).
+// is timed (grpc_client_duration_seconds by srv, method and status code). Overload is not an outage
+// (CONTRACT §5): past maxInFlight calls to one srv, more are refused at once (reason OVERLOADED) instead
+// of queueing into their deadlines, and the breaker counts only timeouts of calls sent while few were
+// in flight (a srv that is down or hung), never those our own queue made late.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -15,6 +18,7 @@ import { serviceDefinitions } from './proto';
 import {
   ERROR_REASON_KEY,
   ERROR_SRV_KEY,
+  ErrorReason,
   FEATURES_KEY,
   Feature,
   IDEMPOTENCY_KEY_KEY,
@@ -88,6 +92,8 @@ export interface ClientOptions {
   deadlineMs: number;
   /** Calls to a srv that keeps timing out fail fast for a cool-down (default: 5 timeouts, 5 s). */
   breaker?: { timeouts: number; cooldownMs: number };
+  /** Calls in flight to one srv beyond which more are refused at once (SRV_MAX_IN_FLIGHT; default no limit). */
+  maxInFlight?: number;
   /** The Consul agent consul:// targets resolve through, and where to log about it. */
   consul?: { agent: ConsulAgent; logger?: Logger };
 }
@@ -160,10 +166,16 @@ export interface SrvClient<N extends SrvName> {
   close(): void;
 }
 
-/** Our own timeout waiting for the srv (not a downstream one it relayed with a reason): the breaker counts these. */
+/** Our own timeout waiting for the srv (not a downstream one it relayed with a reason). */
 function isOwnTimeout(err: unknown): boolean {
   return err instanceof SrvCallError && err.code === grpc.status.DEADLINE_EXCEEDED && err.reason === undefined;
 }
+
+/**
+ * A timeout says the srv is hung only if the call did not wait behind many others of ours: above this
+ * share of the in-flight limit, late answers are our queue's doing, and the limit sheds what is beyond it.
+ */
+const BUSY_SHARE = 0.25;
 
 export function createSrvClient<N extends SrvName>(name: N, target: string, options: ClientOptions): SrvClient<N> {
   if (isConsulTarget(target)) {
@@ -173,10 +185,18 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
   const Ctor = serviceDefinitions()[name] as unknown as grpc.ServiceClientConstructor;
   const raw = new Ctor(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const breakerSettings = options.breaker ?? { timeouts: 5, cooldownMs: 5000 };
-  const breaker = circuitBreaker(handleWhen(isOwnTimeout), {
-    halfOpenAfter: breakerSettings.cooldownMs,
-    breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
-  });
+  const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+  const busyAt = Math.max(1, Math.floor(maxInFlight * BUSY_SHARE));
+  let inFlight = 0;
+  /** Timeouts of calls sent while our own queue to the srv was long: not the srv's fault. */
+  const queuedTimeouts = new WeakSet<object>();
+  const breaker = circuitBreaker(
+    handleWhen((err) => isOwnTimeout(err) && !queuedTimeouts.has(err)),
+    {
+      halfOpenAfter: breakerSettings.cooldownMs,
+      breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
+    },
+  );
   let features: ReadonlySet<string> = new Set();
   let featuresSaid: string | undefined;
   // Only the order srv says anything a client acts on (its cart rules, idempotency keys).
@@ -218,14 +238,21 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
     const observe = (code: grpc.status, startedAt: number) => durations(code).observeSince(startedAt);
     api[method] = async (request: unknown, ctx: CallContext = {}) => {
       const startedAt = performance.now();
+      if (inFlight >= maxInFlight) {
+        observe(grpc.status.RESOURCE_EXHAUSTED, startedAt);
+        throw new SrvCallError(name, grpc.status.UNAVAILABLE, `${maxInFlight} calls to ${name} already in flight`, ErrorReason.Overloaded);
+      }
       // Epoch ms: grpc-js takes a number as well as a Date, and a number costs no object per call.
       const deadline = ctx.deadline?.getTime() ?? Date.now() + options.deadlineMs;
+      const queued = inFlight >= busyAt;
+      inFlight++;
       try {
         const response = await breaker.execute(async () => {
           for (let attempt = 0; ; attempt++) {
             try {
               return await once(request, ctx, deadline);
             } catch (err) {
+              if (queued && err instanceof SrvCallError) queuedTimeouts.add(err);
               const retry =
                 keyedRetries &&
                 ctx.idempotencyKey !== undefined &&
@@ -249,6 +276,8 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
             : err;
         observe(failure instanceof SrvCallError ? failure.code : grpc.status.UNKNOWN, startedAt);
         throw failure;
+      } finally {
+        inFlight--;
       }
     };
   }

@@ -128,6 +128,7 @@ export function srvConnOptions(config: GatewayConfig, logger: Logger): ClientOpt
   return {
     deadlineMs: config.GRPC_DEADLINE_MS,
     breaker: { timeouts: config.BREAKER_TIMEOUTS, cooldownMs: config.BREAKER_COOLDOWN_MS },
+    maxInFlight: config.SRV_MAX_IN_FLIGHT,
     ...consulOption(config, logger),
   };
 }

@@ -200,6 +200,49 @@ describe('the breaker: a srv that keeps timing out', () => {
   });
 });
 
+describe('overload is not an outage: the in-flight limit and the breaker', () => {
+  it('when as many calls as SRV_MAX_IN_FLIGHT are in flight to a srv then the next is refused at once with 503 OVERLOADED and Retry-After, and it is taken again once they finish', async () => {
+    const proxy = await startTcpProxy(stack.targets.order);
+    const gateway = buildGateway({ ...stack.targets, order: proxy.address }, { GRPC_DEADLINE_MS: '1500', SRV_MAX_IN_FLIGHT: '2' });
+    extra.push(proxy, gateway);
+    const list = () => api(gateway.app, stack.token(88_020)).get('/o/v1/orders');
+    proxy.freeze();
+    // supertest sends on then(): start both now.
+    const held = [list(), list()].map((test) => test.then((res) => res));
+    await new Promise((resolve) => setTimeout(resolve, 150)); // both calls are on their way to the frozen srv
+    const started = performance.now();
+    const shed = await list();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect({ status: shed.status, body: shed.body, retryAfter: shed.headers['retry-after'] }).toEqual({
+      status: 503,
+      body: { msg: '订单服务繁忙，请稍后重试', code: 'OVERLOADED', requestId: expect.any(String) },
+      retryAfter: '1',
+    });
+    // Another srv is not limited by this one's calls.
+    expect((await api(gateway.app, stack.token(88_020)).get('/up/v1/address')).status).toBe(200);
+    proxy.thaw();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await list()).status).toBe(200);
+  });
+
+  it('when timeouts come from our own queue (many calls in flight) then the breaker stays closed and the srv is called again at once', async () => {
+    const proxy = await startTcpProxy(stack.targets.order);
+    // Busy from 2 calls in flight on (a quarter of 8): of 8 concurrent timeouts only the first 2 count, fewer than 3.
+    const gateway = buildGateway(
+      { ...stack.targets, order: proxy.address },
+      { GRPC_DEADLINE_MS: '300', BREAKER_TIMEOUTS: '3', BREAKER_COOLDOWN_MS: '5000', SRV_MAX_IN_FLIGHT: '8' },
+    );
+    extra.push(proxy, gateway);
+    const list = () => api(gateway.app, stack.token(88_021)).get('/o/v1/orders');
+    expect((await list()).status).toBe(200);
+    proxy.freeze();
+    expect((await Promise.all(Array.from({ length: 8 }, list))).map((r) => r.status)).toEqual(Array(8).fill(504));
+    proxy.thaw();
+    // Not failing fast for the 5 s cool-down: the srv answers.
+    expect((await list()).status).toBe(200);
+  });
+});
+
 describe('a srv whose store stops answering', async () => {
   const made = await createTestStore('mariadb', 'health');
   if ('skipped' in made) {
