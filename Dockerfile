@@ -2,14 +2,11 @@
 #   docker run -e JWT_KEY=… -e ALIPAY_…=… order-web                         # gateway (default)
 #   docker run order-web node dist/src/srv/order/main.js                    # a srv alone (goods, inventory, order, userop)
 
-# Node 24, the current LTS (Node 20's life ended in April 2026). On it the srvs open SQLite through
-# better-sqlite3 13, which ships prebuilt; 12 (Node 20's driver, see src/srv/sqlite-driver.ts) is
-# installed too and compiles its native addon when no prebuilt binary can be fetched.
+# Node 24 (LTS), the Node the project is tested on. No compiler toolchain: SQLite comes through
+# better-sqlite3 13, whose Node-API binary ships prebuilt in the package. The `node` devDependency (the
+# same Node 24, for machines whose own Node is older) is installed in the build stage only and pruned.
 FROM node:24-slim AS build
 WORKDIR /app
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

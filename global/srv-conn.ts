@@ -191,7 +191,7 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
   /** Timeouts of calls sent while our own queue to the srv was long: not the srv's fault. */
   const queuedTimeouts = new WeakSet<object>();
   const breaker = circuitBreaker(
-    handleWhen((err) => isOwnTimeout(err) && !queuedTimeouts.has(err)),
+    handleWhen((err) => isOwnTimeout(err) && !queuedTimeouts.has(err as SrvCallError)),
     {
       halfOpenAfter: breakerSettings.cooldownMs,
       breaker: new ConsecutiveBreaker(breakerSettings.timeouts),

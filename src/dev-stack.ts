@@ -68,7 +68,13 @@ runMain(async () => {
   const gatewayEnv = { ...env, GOODS_SRV: goods, INVENTORY_SRV: inventory, ORDER_SRV: order, USEROP_SRV: userop };
   const gateway = await startGateway(parseConfig(gatewaySchema, gatewayEnv), logger.child({ srv: 'gateway' }));
   logger.info(
-    { gateway: `http://127.0.0.1:${gateway.port}/o/v1`, ...srvs.targets, ...(standIn ? { standInAlipay: standIn.url } : {}), dataDir },
+    {
+      gateway: `http://127.0.0.1:${gateway.port}/o/v1`,
+      ...srvs.targets,
+      ...(standIn ? { standInAlipay: standIn.url } : {}),
+      dataDir,
+      node: process.version,
+    },
     'dev stack ready; get a token with: npm run token -- 1',
   );
   const settings = followLogLevel(process.env, logger);

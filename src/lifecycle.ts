@@ -10,11 +10,32 @@ export function exitAfterLogs(logger: Logger, code: number): void {
   setTimeout(() => process.exit(code), 1000).unref(); // a stuck stdout must not keep the process
 }
 
+/** How the main file stops, once it has said (stopOnSignal); until then a signal waits for it. */
+let stopOn: ((signal: NodeJS.Signals) => void) | undefined;
+let pendingSignal: NodeJS.Signals | undefined;
+
+function onSignal(signal: NodeJS.Signals): void {
+  if (stopOn) stopOn(signal);
+  else if (!pendingSignal) pendingSignal = signal;
+  else {
+    // Signalled twice while still starting (a start that hangs): the default effect, at once.
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    process.kill(process.pid, signal);
+  }
+}
+
+/**
+ * From here on SIGTERM/SIGINT stop the process with `stop`, once. A signal that came while the main
+ * file was still starting (runMain listens from the start) is acted on now: "listening" is logged
+ * before the main file gets here, and a supervisor may signal as soon as it reads it.
+ */
 export function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+  listenForSignals();
+  stopOn = (signal) => {
+    // A second signal while stopping has its default effect: it ends the process at once.
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     logger.info({ signal }, 'shutting down');
     stop().then(
       () => {
@@ -27,12 +48,18 @@ export function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
       },
     );
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  if (pendingSignal) stopOn(pendingSignal);
+}
+
+function listenForSignals(): void {
+  if (process.listeners('SIGTERM').includes(onSignal)) return;
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 /** Runs a main function; a bad configuration prints which keys are wrong and exits 2. */
 export function runMain(main: () => Promise<void>, logger: Logger): void {
+  listenForSignals();
   main().catch((err: unknown) => {
     if (err instanceof ConfigError) {
       logger.fatal({ problems: err.problems }, err.message);

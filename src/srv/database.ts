@@ -2,9 +2,10 @@
 // Business code writes Kysely queries only; dialect differences stay in this file and the migrations.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Kysely, type Migration, Migrator, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { Kysely, MysqlDialect, SqliteDialect, type Transaction } from 'kysely';
+import { type Migration, Migrator } from 'kysely/migration';
 import { createPool } from 'mysql2';
-import { SQLite } from './sqlite-driver';
 
 export type Dialect = 'sqlite' | 'mysql';
 

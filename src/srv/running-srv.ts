@@ -5,7 +5,8 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import { consulAgentOf } from '../../global/consul';
 import type { Logger } from '../../global/logger';
 import { startDefaultMetrics, startMetricsServer } from '../../global/metrics';

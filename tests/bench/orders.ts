@@ -21,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import SQLite from 'better-sqlite3';
 import { type Connection, createConnection, createPool, type Pool } from 'mysql2/promise';
 import { gatewaySchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
@@ -31,7 +32,6 @@ import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startGateway } from '../../src/gateway';
 import { startAllSrvs } from '../../src/srv/all';
-import { SQLite, type SqliteDatabase } from '../../src/srv/sqlite-driver';
 import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
 import type { LoadJob, LoadResult } from './load-worker';
 
@@ -103,7 +103,7 @@ async function createStorage(kind: StoreKind, mysqlUrl: string): Promise<Storage
   const removeDir = () => fs.rmSync(dataDir, { recursive: true, force: true });
 
   if (kind === 'sqlite') {
-    const files = new Map<SrvName, SqliteDatabase>();
+    const files = new Map<SrvName, SQLite.Database>();
     const fileOf = (srv: SrvName) => {
       let file = files.get(srv);
       if (!file) {

@@ -1,7 +1,7 @@
 // The production entries as real processes: each starts alone from its environment, validates it
 // before listening, serves, and on SIGTERM drains and exits 0. Also `npm start`'s dev stack and the token CLI.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
+import fs, { readlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { waitFor } from '../helpers/wait';
 
 const form = { address: '南京市鼓楼区', name: '周八', mobile: '13300133000', post: '无' };
 const { dataDir, start, listening } = mainProcesses();
+const nodeMajor = (version: unknown) => Number(/^v(\d+)\./.exec(String(version))?.[1]);
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -245,7 +246,9 @@ describe('npm start (the dev stack) and npm run token', () => {
       USEROP_SRV: `127.0.0.1:${userop}`,
     };
     const stack = start('src/dev-stack.js', env);
-    await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
+    const ready = await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
+    // The suite runs on the project's Node (npm scripts put the `node` devDependency first on PATH).
+    expect(nodeMajor(ready.node)).toBeGreaterThanOrEqual(24);
     for (const f of [
       'jwt.key',
       'alipay/app-private.pem',
@@ -333,6 +336,11 @@ describe('npm scripts as process entries', () => {
         .trim(),
     );
     expect(srvPid).toBeGreaterThan(0);
+    // npm scripts run on the project's own Node (the `node` devDependency), whatever the system's Node is.
+    const srvNode = execFileSync(readlinkSync(`/proc/${srvPid}/exe`), ['--version'])
+      .toString()
+      .trim();
+    expect(nodeMajor(srvNode)).toBeGreaterThanOrEqual(24);
 
     npm.kill('SIGTERM');
     await exited;

@@ -4,11 +4,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
 import type express from 'express';
 import { createConnection } from 'mysql2/promise';
 import { type Env, type GatewayConfig, gatewaySchema, parseConfig } from '../../global/config';
 import { createLogger, type Logger, silentLogger } from '../../global/logger';
-import { SQLite } from '../../src/srv/sqlite-driver';
 
 const debugLogger = process.env.TEST_LOG ? createLogger({ name: 'test', level: process.env.TEST_LOG }) : silentLogger;
 

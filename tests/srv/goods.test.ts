@@ -1,6 +1,7 @@
 // The goods srv over real gRPC on 127.0.0.1, on a fresh SQLite dir and (when reachable) a throwaway MariaDB database.
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GoodsSrvConfig, goodsSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
@@ -8,7 +9,6 @@ import { createSrvClient, type GoodsClient } from '../../global/srv-conn';
 import { openDatabase } from '../../src/srv/database';
 import { DEMO_GOODS, type DemoGoods, type RunningSrv, startGoodsSrv } from '../../src/srv/goods';
 import type { GoodsSchema } from '../../src/srv/goods/schema';
-import { SQLite } from '../../src/srv/sqlite-driver';
 import { createTestStore, rpcFailure, STORE_KINDS, type TestStore } from '../helpers/grpc';
 
 const IMG = 'https://static.mxshop.dev';

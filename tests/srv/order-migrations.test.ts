@@ -1,6 +1,7 @@
 // The order store's migrations on a store that already holds rows: 0003 makes idempotency keys compare
 // byte for byte (CONTRACT §2) and keeps the keys already stored. On both stores.
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../../src/srv/database';
 import { migrations } from '../../src/srv/order/schema';

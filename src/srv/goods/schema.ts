@@ -1,7 +1,8 @@
 // Goods srv table. Money is integer cents; times are epoch milliseconds; booleans are 0/1;
 // image lists are JSON text. Category and brand are kept on the row as the brief objects the
 // order path answers (this srv serves the catalogue read path, not the course's catalogue admin).
-import type { Generated, Kysely, Migration } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 export interface GoodsTable {
   id: Generated<number>;

@@ -1,6 +1,7 @@
 // Inventory srv tables. Times are epoch milliseconds (portable across SQLite and MySQL, no time zones).
 // inventory_sell is the ledger that makes Sell/Reback exactly-once: its key is the orderSn (DESIGN §4).
-import { type Kysely, type Migration, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 export interface InventoryTable {
   goods_id: number;

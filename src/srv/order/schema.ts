@@ -1,6 +1,7 @@
 // Order srv tables. Times are epoch milliseconds (portable across SQLite and MySQL, no time zones);
 // money is integer cents; booleans are 0/1.
-import { type Generated, type Kysely, type Migration, MysqlAdapter, sql } from 'kysely';
+import { type Generated, type Kysely, MysqlAdapter, sql } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
 export interface ShoppingCartTable {
   id: Generated<number>;

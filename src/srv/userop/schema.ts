@@ -1,7 +1,8 @@
 // Userop srv tables (the course's UserFav, Address and LeavingMessages). Times are epoch milliseconds.
 // Addresses and messages are deleted logically (is_deleted = 1), as the course's BaseModel does; a
 // favourite is deleted for real, so it can be added again (its (user, goods) pair is unique).
-import type { Generated, Kysely, Migration } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import { UseropLimits } from '../../../global/wire';
 
 export interface UserFavTable {
