@@ -78,7 +78,7 @@ const webOf = (agent: ConsulAgent) => agent.services().filter((s) => s.name === 
  * SIGTERM, with a light user and a probe running until the process exits: every user request must succeed, and
  * readiness must answer 503 from the signal until the port closes. Resolves to what they saw.
  */
-async function drain(gateway: MainProcess, port: number, agent: ConsulAgent) {
+async function drain(gateway: MainProcess, port: number, agent: ConsulAgent, processes = 1) {
   let exited = false;
   void gateway.exited.then(() => {
     exited = true;
@@ -95,7 +95,9 @@ async function drain(gateway: MainProcess, port: number, agent: ConsulAgent) {
     }
   })();
   gateway.child.kill('SIGTERM');
-  await gateway.waitForLog((l) => l.msg === 'gateway draining: readiness answers 503' || l.msg === 'shutting down the gateway workers');
+  // Every serving process has turned readiness 503 (each worker says so itself).
+  const draining = () => gateway.lines.filter((l) => l.msg === 'gateway draining: readiness answers 503').length;
+  await gateway.waitForLog(() => draining() === processes);
   const probeLoop = (async () => {
     while (!exited) {
       const res = await get(port, '/health/ready').catch(() => undefined);
@@ -118,7 +120,14 @@ describe('one gateway registered in Consul', () => {
     try {
       await listening(gateway);
       await gateway.waitForLog((l) => l.msg === 'registered in Consul');
-      await agent.checkNow();
+      // Readiness is 503 (starting) until the gateway's first look at the srvs; the check passes after it.
+      await waitFor(
+        async () => {
+          await agent.checkNow();
+          return webOf(agent)[0]?.checks[0]?.status;
+        },
+        (s) => s === 'passing',
+      );
       expect(webOf(agent)).toEqual([
         expect.objectContaining({
           id: `order-web-127.0.0.1-${port}`,
@@ -151,6 +160,10 @@ describe('one gateway registered in Consul', () => {
     try {
       await listening(gateway);
       await gateway.waitForLog((l) => l.msg === 'registered in Consul');
+      await waitFor(
+        () => get(port, '/health/ready'),
+        (res) => res.status === 200, // past starting
+      );
       userop.cut();
       const ready = await get(port, '/health/ready');
       expect({ status: ready.status, body: JSON.parse(ready.body) }).toEqual({
@@ -265,7 +278,7 @@ describe('an agent that wants an ACL token, over TLS', () => {
       expect(registeredLines(gateway)).toHaveLength(1);
       expect(agent.services()).toHaveLength(1);
 
-      const seen = await drain(gateway, port, agent);
+      const seen = await drain(gateway, port, agent, 2);
       expect(seen.result).toEqual({ code: 0, signal: null });
       expect(seen.userAnswers.filter((s) => s !== 200)).toEqual([]);
       expect(seen.probeAnswers.length).toBeGreaterThan(0);
