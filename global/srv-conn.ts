@@ -1,9 +1,10 @@
 // srv-conn: the gRPC client of each srv (goods, inventory, order, userop), created once from config.
 // Every call carries a deadline and the request id, is cancelled when the caller's signal aborts, and
 // is timed (grpc_client_duration_seconds by srv, method and status code). Overload is not an outage
-// (CONTRACT §5): past maxInFlight calls to one srv, more are refused at once (reason OVERLOADED) instead
-// of queueing into their deadlines, and the breaker counts only timeouts of calls sent while few were
-// in flight (a srv that is down or hung), never those our own queue made late.
+// (CONTRACT §5): past maxInFlight calls of one method in flight to a srv, more are refused at once (reason
+// OVERLOADED) instead of queueing into their deadlines (a bulkhead per method, so a burst of checkouts does
+// not take the slots of the cart reads), and the breaker counts a timeout only when the srv answered nothing
+// at all while that call waited: a hung srv, not a busy one whose answers come late.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
@@ -92,7 +93,7 @@ export interface ClientOptions {
   deadlineMs: number;
   /** Calls to a srv that keeps timing out fail fast for a cool-down (default: 5 timeouts, 5 s). */
   breaker?: { timeouts: number; cooldownMs: number };
-  /** Calls in flight to one srv beyond which more are refused at once (SRV_MAX_IN_FLIGHT; default no limit). */
+  /** Calls of one method in flight to a srv beyond which more are refused at once (SRV_MAX_IN_FLIGHT; default no limit). */
   maxInFlight?: number;
   /** The Consul agent consul:// targets resolve through, and where to log about it. */
   consul?: { agent: ConsulAgent; logger?: Logger };
@@ -171,12 +172,6 @@ function isOwnTimeout(err: unknown): boolean {
   return err instanceof SrvCallError && err.code === grpc.status.DEADLINE_EXCEEDED && err.reason === undefined;
 }
 
-/**
- * A timeout says the srv is hung only if the call did not wait behind many others of ours: above this
- * share of the in-flight limit, late answers are our queue's doing, and the limit sheds what is beyond it.
- */
-const BUSY_SHARE = 0.25;
-
 export function createSrvClient<N extends SrvName>(name: N, target: string, options: ClientOptions): SrvClient<N> {
   if (isConsulTarget(target)) {
     if (!options.consul) throw new Error(`${name}: ${target} needs a Consul agent (CONSUL_HTTP_ADDR)`);
@@ -186,12 +181,12 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
   const raw = new Ctor(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const breakerSettings = options.breaker ?? { timeouts: 5, cooldownMs: 5000 };
   const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
-  const busyAt = Math.max(1, Math.floor(maxInFlight * BUSY_SHARE));
-  let inFlight = 0;
-  /** Timeouts of calls sent while our own queue to the srv was long: not the srv's fault. */
-  const queuedTimeouts = new WeakSet<object>();
+  /** When the srv last answered anything (a result or its own refusal): performance.now(). */
+  let lastAnswerAt = Number.NEGATIVE_INFINITY;
+  /** Timeouts of calls during which the srv answered others: it is busy, not hung. */
+  const busyTimeouts = new WeakSet<SrvCallError>();
   const breaker = circuitBreaker(
-    handleWhen((err) => isOwnTimeout(err) && !queuedTimeouts.has(err as SrvCallError)),
+    handleWhen((err) => isOwnTimeout(err) && !busyTimeouts.has(err as SrvCallError)),
     {
       halfOpenAfter: breakerSettings.cooldownMs,
       breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
@@ -236,23 +231,36 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
     const keyedRetries = method === 'CreateOrder';
     const durations = byStatusCode(grpcClientDuration, name, method, statusName);
     const observe = (code: grpc.status, startedAt: number) => durations(code).observeSince(startedAt);
+    let inFlight = 0;
     api[method] = async (request: unknown, ctx: CallContext = {}) => {
       const startedAt = performance.now();
       if (inFlight >= maxInFlight) {
         observe(grpc.status.RESOURCE_EXHAUSTED, startedAt);
-        throw new SrvCallError(name, grpc.status.UNAVAILABLE, `${maxInFlight} calls to ${name} already in flight`, ErrorReason.Overloaded);
+        throw new SrvCallError(
+          name,
+          grpc.status.UNAVAILABLE,
+          `${maxInFlight} ${method} calls to ${name} already in flight`,
+          ErrorReason.Overloaded,
+        );
       }
       // Epoch ms: grpc-js takes a number as well as a Date, and a number costs no object per call.
       const deadline = ctx.deadline?.getTime() ?? Date.now() + options.deadlineMs;
-      const queued = inFlight >= busyAt;
       inFlight++;
       try {
         const response = await breaker.execute(async () => {
           for (let attempt = 0; ; attempt++) {
             try {
-              return await once(request, ctx, deadline);
+              const response = await once(request, ctx, deadline);
+              lastAnswerAt = performance.now();
+              return response;
             } catch (err) {
-              if (queued && err instanceof SrvCallError) queuedTimeouts.add(err);
+              if (err instanceof SrvCallError) {
+                if (err.code === grpc.status.DEADLINE_EXCEEDED) {
+                  if (lastAnswerAt > startedAt) busyTimeouts.add(err);
+                } else if (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.CANCELLED) {
+                  lastAnswerAt = performance.now(); // the srv's own refusal is an answer too
+                }
+              }
               const retry =
                 keyedRetries &&
                 ctx.idempotencyKey !== undefined &&

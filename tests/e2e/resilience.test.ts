@@ -7,6 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goodsSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
+import { serviceDefinitions } from '../../global/proto';
 import type { SrvName } from '../../global/wire';
 import type { Instance } from '../../routes/health';
 import { buildGatewayApp } from '../../src/gateway';
@@ -225,21 +226,42 @@ describe('overload is not an outage: the in-flight limit and the breaker', () =>
     expect((await list()).status).toBe(200);
   });
 
-  it('when timeouts come from our own queue (many calls in flight) then the breaker stays closed and the srv is called again at once', async () => {
-    const proxy = await startTcpProxy(stack.targets.order);
-    // Busy from 2 calls in flight on (a quarter of 8): of 8 concurrent timeouts only the first 2 count, fewer than 3.
-    const gateway = buildGateway(
-      { ...stack.targets, order: proxy.address },
-      { GRPC_DEADLINE_MS: '300', BREAKER_TIMEOUTS: '3', BREAKER_COOLDOWN_MS: '5000', SRV_MAX_IN_FLIGHT: '8' },
+  it('when a busy srv answers some calls while others time out then the breaker stays closed; when it answers none it opens', async () => {
+    // An order srv that answers every fourth OrderList at once and lets the rest wait past the deadline: busy, not hung.
+    const server = new grpc.Server();
+    let calls = 0;
+    const late: Array<() => void> = [];
+    server.addService(serviceDefinitions().order.service, {
+      OrderList: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+        const answer = () => callback(null, { total: 0, data: [] });
+        if (calls++ % 4 === 0) answer();
+        else late.push(answer);
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    extra.push(proxy, gateway);
+    extra.push({ close: () => void server.forceShutdown() });
+    const gateway = buildGateway(
+      { ...stack.targets, order: `127.0.0.1:${port}` },
+      { GRPC_DEADLINE_MS: '300', BREAKER_TIMEOUTS: '3', BREAKER_COOLDOWN_MS: '5000' },
+    );
+    extra.push(gateway);
     const list = () => api(gateway.app, stack.token(88_021)).get('/o/v1/orders');
+    const statuses = (await Promise.all(Array.from({ length: 8 }, list))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 504, 504, 504, 504, 504, 504]);
+    // Six timeouts in a row, but the srv answered meanwhile: the next call is sent (answered at once: 200), not failed fast.
+    calls = 0;
     expect((await list()).status).toBe(200);
-    proxy.freeze();
-    expect((await Promise.all(Array.from({ length: 8 }, list))).map((r) => r.status)).toEqual(Array(8).fill(504));
-    proxy.thaw();
-    // Not failing fast for the 5 s cool-down: the srv answers.
-    expect((await list()).status).toBe(200);
+    for (const answer of late.splice(0)) answer();
+
+    // Hung: nothing answers while the calls wait. Three timeouts and it fails fast.
+    calls = 1;
+    for (let i = 0; i < 3; i++) expect((await list()).status).toBe(504);
+    calls = 0; // it would answer now, but the breaker does not ask during the cool-down
+    const fast = await list();
+    expect({ status: fast.status, code: fast.body.code }).toEqual({ status: 503, code: 'UNAVAILABLE' });
+    for (const answer of late.splice(0)) answer();
   });
 });
 
