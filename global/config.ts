@@ -200,7 +200,10 @@ export const gatewaySchema = z
       .regex(/^\d+(b|kb|mb)$/i, 'must look like 64kb')
       .default('64kb'),
     SHUTDOWN_GRACE_MS: int(0, 120_000).default(10_000),
-    /** Gateway processes sharing the port (node:cluster); 1 is a single process. Production: the number of cores. */
+    /**
+     * Gateway processes sharing the port (node:cluster); 1 is a single process. 1 measures best on a host shared with
+     * the srvs (bench:gateway: a second worker costs more CPU per request than it buys); more only on cores of its own.
+     */
     GATEWAY_WORKERS: int(1, 64).default(1),
     /** Calls in flight to one srv beyond which more are refused at once (503 OVERLOADED) rather than queued into timeouts. */
     SRV_MAX_IN_FLIGHT: int(1, 100_000).default(256),

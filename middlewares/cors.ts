@@ -8,7 +8,8 @@ export function corsPolicy(): RequestHandler {
     origin: '*',
     // PUT: the address book's update (/up/v1/address/:id).
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'x-token', 'Authorization', 'Idempotency-Key', 'X-Request-Id'],
+    // traceparent/tracestate (W3C Trace Context): a traced browser page's trace goes on through the gateway.
+    allowedHeaders: ['Content-Type', 'x-token', 'Authorization', 'Idempotency-Key', 'X-Request-Id', 'traceparent', 'tracestate'],
     // Without these a browser script cannot read the request id, an idempotent replay marker or a back-off hint.
     exposedHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
     optionsSuccessStatus: 204,

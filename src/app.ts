@@ -8,6 +8,7 @@ import { callContext } from '../middlewares/call-context';
 import { corsPolicy } from '../middlewares/cors';
 import { errorHandler, notFound } from '../middlewares/error-handler';
 import { httpMetrics } from '../middlewares/http-metrics';
+import { answerJsonDirectly } from '../middlewares/json-response';
 import { requestId } from '../middlewares/request-id';
 import { addressRoutes } from '../routes/address';
 import { adminRoutes } from '../routes/admin';
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  answerJsonDirectly(app);
 
   // Liveness and scrapes first: their answers cost no request id, access line or anything else.
   app.get('/health', liveness);

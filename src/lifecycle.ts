@@ -63,6 +63,8 @@ export function runMain(main: () => Promise<void>, logger: Logger): void {
   main().catch((err: unknown) => {
     if (err instanceof ConfigError) {
       logger.fatal({ problems: err.problems }, err.message);
+      // The log line is JSON for machines; a person starting the process reads this block.
+      process.stderr.write(`${err.message}\n`);
       process.exitCode = 2;
     } else {
       logger.fatal({ err }, 'failed to start');

@@ -12,7 +12,16 @@ import { type NotifyTradeStatus, notifyFields, signAlipayNotify } from '../alipa
 import { devSecretPaths } from '../dev-secrets';
 import { parseCli } from './args';
 
-const USAGE = 'usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]';
+const USAGE = `usage: npm run pay -- <order_sn> [--status TRADE_SUCCESS|TRADE_FINISHED|TRADE_CLOSED] [--amount 12.34]
+
+Sends the signed notify Alipay would send for the order to the gateway. Settings it reads from the
+environment (give it the ones the dev stack was started with):
+  DATA_DIR            the dev stack's data directory, for the stand-in Alipay key (default ./data)
+  ORDER_SRV           the order srv, asked for the order's total unless --amount (default 127.0.0.1:50053)
+  ALIPAY_NOTIFY_URL   where the notify goes (default http://127.0.0.1:$PORT/o/v1/pay/alipay/notify)
+  PORT                the gateway's port in that default (default 8023)
+  ALIPAY_APP_ID       the app_id in the notify (default the dev stack's 2021000000000000)
+  ALIPAY_SELLER_ID    the seller_id in the notify (default none)`;
 const STATUSES: readonly NotifyTradeStatus[] = ['TRADE_SUCCESS', 'TRADE_FINISHED', 'TRADE_CLOSED'];
 
 interface Args {
@@ -59,6 +68,7 @@ async function main(): Promise<number> {
   const orderSrv = env.ORDER_SRV || '127.0.0.1:50053';
   let totalCents = args.amountCents;
   if (totalCents === undefined) {
+    process.stdout.write(`order srv ${orderSrv}: reading the total of ${args.orderSn}\n`);
     try {
       totalCents = await orderTotalCents(args.orderSn, orderSrv);
     } catch (err) {

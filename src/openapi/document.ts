@@ -204,6 +204,9 @@ function operationOf(route: MountedRoute, doc: RouteDoc | undefined, formSchemas
   if (facts.guard) {
     operation.security = USER_SECURITY;
     if (facts.guard === 'admin') operation.description = `${operation.description ?? ''}\n\nAdmins only (AuthorityId 2).`.trim();
+  } else {
+    // Said explicitly: a route without a guard is public, not one whose guard was forgotten.
+    operation.security = [];
   }
 
   const responses: ResponsesObject = Object.fromEntries([doc.ok, ...(doc.also ?? [])].map((ok) => successResponse(ok, doc.bare === true)));
@@ -230,6 +233,7 @@ export function buildOpenApiDocument(app: express.Express, options: DocumentOpti
     info: {
       title: 'order-web',
       version: options.version ?? '0.1.0',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'The HTTP gateway of the mxshop order system. JSON in and out; every error is one envelope ' +
         '`{msg, code, requestId, error?}` with the status of its code. Every answer carries `X-Request-Id`.',

@@ -20,12 +20,19 @@ const CONVERTERS = {
   isDefined: {},
   // Said once for the whole form (eitherOr below), not per field.
   unlessGiven: {},
-  // JSON Schema's name for it is `uri` (the library says `url`).
+  // JSON Schema's name for it is `uri` (the library says `url`). Links are optional links
+  // (OptionalUrlField, the one user of IsUrl): the empty string, meaning none, is accepted too.
   isUrl: (meta: { constraints: unknown[] }) => {
     const protocols = (meta.constraints[0] as { protocols?: string[] } | undefined)?.protocols;
-    return { format: 'uri', ...(protocols ? { description: `a ${protocols.join(' or ')} URL` } : {}) };
+    return {
+      anyOf: [{ const: '' }, { format: 'uri', ...(protocols ? { pattern: `^(${protocols.join('|')}):` } : {}) }],
+      description: `${protocols ? `a ${protocols.join(' or ')} URL` : 'a URL'}, or empty for none`,
+    };
   },
 };
+
+/** A property schema no value matches: the property must be absent. */
+const ABSENT: SchemaObject = { not: {} };
 
 /**
  * Fields under UnlessGiven(other, …) are required while `other` is absent and refused when it is given:
@@ -43,8 +50,8 @@ function eitherOr(form: FormClass): SchemaObject | undefined {
   const alternatives = [...groups].map(([other, fields]) => ({
     description: `either ${fields.join(', ')}, or ${other}`,
     oneOf: [
-      { required: fields, not: { required: [other] } },
-      { required: [other], not: { anyOf: fields.map((field) => ({ required: [field] })) } },
+      { required: fields, properties: { [other]: ABSENT } },
+      { required: [other], properties: Object.fromEntries(fields.map((field) => [field, ABSENT])) },
     ],
   }));
   if (alternatives.length === 0) return undefined;

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { formatChinaTime, parseChinaTime } from '../../global/china-time';
 import type { Logger } from '../../global/logger';
 import { type CashierTrades, createCashier } from './cashier';
+import { PAY_RESULT_PATH, sendPayResult } from './pay-result';
 
 export type StandInTradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_CLOSED' | 'TRADE_SUCCESS' | 'TRADE_FINISHED';
 
@@ -43,6 +44,8 @@ export type StandInFailure = 'http500' | 'bad-sign' | 'hang';
 export interface StandInAlipay {
   /** The gateway.do URL, for ALIPAY_GATEWAY. */
   url: string;
+  /** Its pay-result page (pay-result.ts), for PAY_RESULT_URL when no SPA runs. */
+  payResultUrl: string;
   /** By out_trade_no. */
   trades: Map<string, StandInTrade>;
   /** Every request received, in order. */
@@ -78,6 +81,8 @@ export interface StandInAlipayOptions {
   port?: number;
   /** Where the cashier tells what it did (notifies sent and their answers); default nowhere. */
   logger?: Logger;
+  /** The gateway's API docs, linked from the pay-result page (default: /docs on the default gateway port). */
+  docsUrl?: string;
 }
 
 type Answer = Record<string, unknown> & { code: string; msg: string; sub_code?: string; sub_msg?: string };
@@ -315,6 +320,9 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
       await readBody(req);
       return cashier.act(req, res, url);
     }
+    if (url.pathname === PAY_RESULT_PATH && req.method === 'GET') {
+      return sendPayResult(res, url, (orderSn) => trades.get(orderSn)?.totalAmount, options.docsUrl ?? 'http://127.0.0.1:8023/docs');
+    }
     if (url.pathname !== '/gateway.do') {
       res.writeHead(404).end();
       return;
@@ -373,6 +381,7 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
 
   return {
     url: `http://127.0.0.1:${port}/gateway.do`,
+    payResultUrl: `http://127.0.0.1:${port}${PAY_RESULT_PATH}`,
     trades,
     calls,
     createTrade,

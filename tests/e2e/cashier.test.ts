@@ -1,7 +1,7 @@
 // The stand-in Alipay's cashier, and Swagger UI, in a real headless Chromium: what a developer on the dev stack without
 // a real Alipay app sees opening an order's alipay_url. The gateway listens on a real port (the
 // cashier POSTs the notify to it and sends the browser back through its return route), in front of
-// the real srvs; the result page the return route redirects to is a stand-in for the SPA's.
+// the real srvs; the return route redirects to the stand-in's pay-result page, as on the dev stack.
 // Screenshots go to a temp dir, or to SCREENSHOT_DIR (`npm run screenshots` refreshes the README's).
 import fs from 'node:fs';
 import http from 'node:http';
@@ -26,36 +26,26 @@ let base: string;
 let browser: Browser;
 let nextUser = 70_000;
 
-/** The SPA's order page, as far as the return route is concerned: it shows what the query says. */
-function resultPage(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const query = new URL(req.url ?? '/', base).searchParams;
-  const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  res.end(`<!doctype html><meta charset="utf-8"><title>支付结果</title>
-<body style="font-family:sans-serif;margin:40px"><h2>支付结果 · the SPA's result page (stand-in)</h2>
-<p>order_sn: <b id="order-sn">${esc(query.get('order_sn') ?? '')}</b></p>
-<p>paid: <b id="paid">${esc(query.get('paid') ?? '')}</b></p></body>`);
-}
-
 beforeAll(async () => {
   const keys = testKeys();
   const clock = createTestClock();
+  server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   standIn = await startStandInAlipay({
     appPublicKey: keys.app.publicKey,
     alipayPrivateKey: keys.alipay.privateKey,
     appId: TEST_APP_ID,
     now: clock.now,
+    docsUrl: `${base}/docs`,
   });
-  server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   stack = await startStack({
     clock,
     gateway: {
       ALIPAY_GATEWAY: standIn.url,
       ALIPAY_NOTIFY_URL: `${base}/o/v1/pay/alipay/notify`,
       ALIPAY_RETURN_URL: `${base}/o/v1/pay/alipay/return`,
-      PAY_RESULT_URL: `${base}/result`,
+      PAY_RESULT_URL: standIn.payResultUrl,
     },
     order: {
       ALIPAY_APP_ID: TEST_APP_ID,
@@ -64,7 +54,7 @@ beforeAll(async () => {
       ALIPAY_GATEWAY: standIn.url,
     },
   });
-  server.on('request', (req, res) => (req.url?.startsWith('/result') ? resultPage(req, res) : stack.app(req, res)));
+  server.on('request', stack.app);
   browser = await launchChromium();
 });
 
@@ -121,7 +111,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 describe('the stand-in cashier in a browser', () => {
-  it('when the buyer opens alipay_url and pays then the cashier showed the order, the browser lands on the return page saying paid, and the order is TRADE_SUCCESS', async () => {
+  it('when the buyer opens alipay_url and pays then the cashier showed the order, the browser lands on the pay-result page saying paid with the amount and a link to the docs, and the order is TRADE_SUCCESS', async () => {
     const o = await placeOrder(3, 2);
     expect(o.alipayUrl.startsWith(standIn.url)).toBe(true);
     await withPage(async (page) => {
@@ -141,10 +131,22 @@ describe('the stand-in cashier in a browser', () => {
       expect(await page.textContent('#subject')).toBe(`慕学生鲜订单-${o.orderSn}`);
       await screenshot(page, 'cashier.png');
 
-      await Promise.all([page.waitForURL(`${base}/result?**`), page.click('#pay')]);
-      expect(page.url()).toBe(`${base}/result?order_sn=${o.orderSn}&paid=true`);
-      expect(await page.textContent('#paid')).toBe('true');
+      const [landed] = await Promise.all([page.waitForResponse((r) => r.url().startsWith(standIn.payResultUrl)), page.click('#pay')]);
+      expect(page.url()).toBe(`${standIn.payResultUrl}?order_sn=${o.orderSn}&paid=true`);
+      expect(landed.status()).toBe(200);
+      expect(landed.headers()['content-security-policy']).toContain("default-src 'none'");
+      expect(await page.textContent('#order-sn')).toBe(o.orderSn);
+      expect(await page.textContent('#amount')).toBe(o.amount);
+      expect(await page.getAttribute('#paid', 'data-paid')).toBe('true');
+      expect(await page.textContent('#paid')).toContain('paid');
+      // Its style is allowed by the CSP: the verdict is green, not the default black.
+      const colour = await page
+        .locator('#paid b')
+        .evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(b).color);
+      expect(colour).toBe('rgb(56, 158, 13)');
       await screenshot(page, 'cashier-return.png');
+      await Promise.all([page.waitForURL(`${base}/docs**`), page.click('#docs')]);
+      await page.waitForSelector('.opblock');
     });
     expect(await orderStatus(o)).toBe('TRADE_SUCCESS');
     expect(standIn.trades.get(o.orderSn)?.status).toBe('TRADE_SUCCESS');
@@ -161,10 +163,27 @@ describe('the stand-in cashier in a browser', () => {
       expect(standIn.trades.get(o.orderSn)?.status).toBe('WAIT_BUYER_PAY');
 
       await page.click('text=Back to the cashier');
-      await Promise.all([page.waitForURL(`${base}/result?**`), page.click('#pay')]);
-      expect(await page.textContent('#paid')).toBe('true');
+      await Promise.all([page.waitForURL(`${standIn.payResultUrl}?**`), page.click('#pay')]);
+      expect(await page.getAttribute('#paid', 'data-paid')).toBe('true');
     });
     expect(await orderStatus(o)).toBe('TRADE_SUCCESS');
+  });
+
+  it('when the pay-result page is opened with markup in its query then it shows the text as text, runs nothing, and says not paid', async () => {
+    const hostile = '<img src=x onerror="document.title=1"><script>document.title=2</script>';
+    await withPage(async (page) => {
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      const url = `${standIn.payResultUrl}?${new URLSearchParams({ order_sn: hostile, paid: 'maybe' })}`;
+      expect((await page.goto(url))?.status()).toBe(200);
+      expect(await page.textContent('#order-sn')).toBe(hostile);
+      expect(await page.locator('img, script').count()).toBe(0);
+      expect(await page.title()).toBe('支付结果');
+      expect(await page.textContent('#amount')).toBe('—'); // no such trade
+      expect(await page.getAttribute('#paid', 'data-paid')).toBe('false');
+      expect(await page.textContent('#paid')).toContain('not paid');
+      expect(errors).toEqual([]);
+    });
   });
 
   it('when the URL was changed after signing then the cashier refuses it with a page naming the signature, and opens no trade', async () => {

@@ -351,11 +351,13 @@ describe('CORS', () => {
       .options('/o/v1/orders')
       .set('Origin', 'http://localhost:8080')
       .set('Access-Control-Request-Method', 'POST')
-      .set('Access-Control-Request-Headers', 'x-token,content-type,idempotency-key');
+      .set('Access-Control-Request-Headers', 'x-token,content-type,idempotency-key,traceparent,tracestate');
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    const allowed = (res.headers['access-control-allow-headers'] as string).toLowerCase();
-    for (const h of ['content-type', 'x-token', 'authorization', 'idempotency-key', 'x-request-id']) expect(allowed).toContain(h);
+    const allowed = (res.headers['access-control-allow-headers'] as string).toLowerCase().split(',');
+    for (const h of ['content-type', 'x-token', 'authorization', 'idempotency-key', 'x-request-id', 'traceparent', 'tracestate']) {
+      expect(allowed).toContain(h);
+    }
     expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PUT,PATCH,DELETE,OPTIONS');
   });
 

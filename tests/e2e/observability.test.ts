@@ -1,5 +1,6 @@
 // Metrics and traces of the production entries as real processes: instrumentation has to be in place
 // before the instrumented modules load, and cluster workers are processes of their own.
+import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
@@ -112,8 +113,13 @@ async function startCollector() {
   };
 }
 
+/** What a traced browser page sends (W3C Trace Context): its trace id and its span's id, sampled. */
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
+const CALLER_TRACEPARENT = `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`;
+
 describe('traces', () => {
-  it('when OTEL_EXPORTER_OTLP_ENDPOINT is set then one GET /o/v1/orders is one trace across the gateway and the order srv, and the gateway’s log line has its request id and trace id', async () => {
+  it('when OTEL_EXPORTER_OTLP_ENDPOINT is set and a caller sends traceparent then one GET /o/v1/orders continues the caller’s trace across the gateway and the order srv, and the gateway’s log line has its request id and trace id', async () => {
     const collector = await startCollector();
     try {
       const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' };
@@ -130,7 +136,7 @@ describe('traces', () => {
       await listening(gateway);
 
       const token = jwt.sign({ ID: 7, AuthorityId: 1 }, JWT_KEY, { expiresIn: 60 });
-      const res = await get(port, '/o/v1/orders', { 'x-token': token, 'X-Request-Id': 'trace-me-1' });
+      const res = await get(port, '/o/v1/orders', { 'x-token': token, 'X-Request-Id': 'trace-me-1', traceparent: CALLER_TRACEPARENT });
       expect(res.status).toBe(200);
       // Stopping flushes what each process still buffers to the collector.
       for (const p of [gateway, order]) p.child.kill('SIGTERM');
@@ -138,6 +144,9 @@ describe('traces', () => {
 
       const incoming = collector.spans.find((s) => s.service === 'order-web' && s.kind === 2 && s.name.startsWith('GET'));
       expect(incoming).toBeDefined();
+      // The caller's trace, under the caller's span.
+      expect(incoming?.traceId).toBe(CALLER_TRACE_ID);
+      expect(incoming?.parentSpanId).toBe(CALLER_SPAN_ID);
       const traceId = incoming?.traceId ?? '';
       const trace = collector.spans.filter((s) => s.traceId === traceId);
       expect(trace.map((s) => `${s.service} ${s.name}`)).toEqual(
@@ -152,6 +161,37 @@ describe('traces', () => {
         (l) => l.msg === 'request completed' && (l.req as { id?: string } | undefined)?.id === 'trace-me-1',
       );
       expect(access).toMatchObject({ trace_id: traceId });
+    } finally {
+      await collector.close();
+    }
+  });
+
+  it('when the dev stack runs with OTEL_EXPORTER_OTLP_ENDPOINT then it exports spans as production does, a caller’s trace continuing from the gateway into the order srv', async () => {
+    const collector = await startCollector();
+    try {
+      const port = await freePort();
+      const stack = start('src/dev-stack.js', {
+        DATA_DIR: path.join(dataDir(), 'dev-stack-traced'),
+        PORT: String(port),
+        ...Object.fromEntries(['GOODS_SRV', 'INVENTORY_SRV', 'ORDER_SRV', 'USEROP_SRV'].map((key) => [key, '127.0.0.1:0'])),
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      });
+      await stack.waitForLog((l) => l.msg === 'dev stack ready; get a token with: npm run token -- 1');
+      const key = fs.readFileSync(path.join(dataDir(), 'dev-stack-traced', 'jwt.key'), 'utf8').trim();
+      const token = jwt.sign({ ID: 7, AuthorityId: 1 }, key, { expiresIn: 60 });
+      expect((await get(port, '/o/v1/orders', { 'x-token': token, traceparent: CALLER_TRACEPARENT })).status).toBe(200);
+      stack.child.kill('SIGTERM');
+      expect((await stack.exited).code).toBe(0);
+
+      const trace = collector.spans.filter((s) => s.traceId === CALLER_TRACE_ID);
+      expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['order-web-dev-stack']));
+      const incoming = trace.find((s) => s.kind === 2 && s.name.startsWith('GET'));
+      expect(incoming?.parentSpanId).toBe(CALLER_SPAN_ID);
+      const client = trace.find((s) => s.kind === 3 && s.name === 'grpc.proto.Order/OrderList');
+      const server = trace.find((s) => s.kind === 2 && s.name === 'grpc.proto.Order/OrderList');
+      expect(client).toBeDefined();
+      expect(server?.parentSpanId).toBe(client?.spanId);
     } finally {
       await collector.close();
     }

@@ -2,6 +2,7 @@
 // app mounts, carries the forms' rules, and the real gateway's answers match it; /docs works with nothing
 // from outside.
 import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { plainToInstance } from 'class-transformer';
 import { validate as runValidators } from 'class-validator';
 import { Router } from 'express';
@@ -9,7 +10,7 @@ import type { OperationObject, ParameterObject, ResponseObject, ResponsesObject,
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountedRoutes, openApiPath } from '../../middlewares/mounted-routes';
-import { formSpecOf } from '../../middlewares/validate';
+import { type FormClass, formSpecOf } from '../../middlewares/validate';
 import { appForDocs, gatewayDocument } from '../../src/api-document';
 import { buildOpenApiDocument, routeCoverage, routeKey } from '../../src/openapi/document';
 import { api } from '../helpers/http';
@@ -114,14 +115,19 @@ describe('the OpenAPI document', () => {
       required: ['post'],
       properties: { address_id: { type: 'integer', minimum: 1 } },
       oneOf: [
-        { required: ['address', 'name', 'mobile'], not: { required: ['address_id'] } },
-        { required: ['address_id'], not: { anyOf: [{ required: ['address'] }, { required: ['name'] }, { required: ['mobile'] }] } },
+        { required: ['address', 'name', 'mobile'], properties: { address_id: { not: {} } } },
+        { required: ['address_id'], properties: { address: { not: {} }, name: { not: {} }, mobile: { not: {} } } },
       ],
     });
     expect(propertyOf('AddressForm', 'signer_mobile')).toEqual({ type: 'string', pattern: '^1[3-9]\\d{9}$' });
     expect(propertyOf('AddressForm', 'province')).toEqual({ type: 'string', minLength: 1, maxLength: 100 });
     expect(propertyOf('MessageForm', 'type')).toEqual({ type: 'integer', minimum: 1, maximum: 5 });
-    expect(propertyOf('MessageForm', 'file')).toMatchObject({ type: 'string', maxLength: 100, format: 'uri', default: '' });
+    expect(propertyOf('MessageForm', 'file')).toMatchObject({
+      type: 'string',
+      maxLength: 100,
+      anyOf: [{ const: '' }, { format: 'uri', pattern: '^(http|https):' }],
+      default: '',
+    });
     expect((schemas.MessageForm as SchemaObject).required).toEqual(['type', 'subject', 'message']);
     const reconcile = parameter(operation('post', '/o/v1/admin/reconcile'), 'query', 'older_than_seconds');
     expect(reconcile.schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 30 * 24 * 3600, default: 1800 });
@@ -142,7 +148,41 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('when a route needs a token then it names x-token and Bearer and answers 401; the admin route 403 too', () => {
+  it('when a body is checked by its form and by its schema then both accept and refuse the same values, the examples included', async () => {
+    const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
+    ajv.addSchema({ $id: 'openapi.json', components: document.components });
+    const schemaAccepts = (name: string, body: unknown) => ajv.validate({ $ref: `openapi.json#/components/schemas/${name}` }, body);
+    const formAccepts = async (form: FormClass, body: unknown) =>
+      (await runValidators(plainToInstance(form, body) as object, { whitelist: true, forbidNonWhitelisted: true })).length === 0;
+    const message = { type: 1, subject: 's', message: 'm' };
+    const files = [
+      '',
+      'https://img.example/a.png',
+      'http://img.example/b',
+      'ftp://img.example/c',
+      'not a link',
+      `https://x.example/${'a'.repeat(90)}`,
+    ];
+    const messageForm = mountedRoutes(app)
+      .flatMap((route) => route.handlers.map(formSpecOf))
+      .find((spec) => spec?.body?.name === 'MessageForm')?.body;
+    if (!messageForm) throw new Error('no MessageForm mounted');
+    for (const file of files) {
+      const body = { ...message, file };
+      expect(schemaAccepts('MessageForm', body), JSON.stringify(file)).toBe(await formAccepts(messageForm, body));
+    }
+    expect(schemaAccepts('MessageForm', { ...message, file: '' })).toBe(true);
+    expect(schemaAccepts('MessageForm', { ...message, file: 'ftp://img.example/c' })).toBe(false);
+    for (const route of mountedRoutes(app)) {
+      const form = route.handlers.map(formSpecOf).find((spec) => spec?.body)?.body;
+      if (!form) continue;
+      const op = operation(route.method, openApiPath(route.path));
+      const example = op.requestBody && 'content' in op.requestBody ? op.requestBody.content['application/json']?.example : undefined;
+      expect(schemaAccepts(form.name, example), `${routeKey(route)} ${JSON.stringify(ajv.errors)}`).toBe(true);
+    }
+  });
+
+  it('when a route needs a token then it names x-token and Bearer and answers 401; the admin route 403 too; a public one says security: []', () => {
     expect(document.components?.securitySchemes).toMatchObject({
       xToken: { type: 'apiKey', in: 'header', name: 'x-token' },
       bearer: { type: 'http', scheme: 'bearer' },
@@ -164,7 +204,7 @@ describe('the OpenAPI document', () => {
       ['/o/v1/pay/alipay/return', 'get'],
       ['/openapi.json', 'get'],
     ] as const) {
-      expect(operation(method, route).security, route).toBeUndefined();
+      expect(operation(method, route).security, route).toEqual([]);
     }
   });
 

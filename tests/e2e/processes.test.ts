@@ -92,6 +92,18 @@ describe('configuration is checked before anything listens', () => {
     expect(gateway.output()).not.toContain('c2VjcmV0LWJ1dC1ub3QtYS1rZXk=');
   });
 
+  it('when the dev stack’s PORT is bad then it exits 2 before starting anything, naming each bad setting and nothing else, as a readable block on stderr', async () => {
+    const stack = start('src/dev-stack.js', { DATA_DIR: path.join(dataDir(), 'dev-bad-port'), PORT: '99999', GRPC_DEADLINE_MS: 'soon' });
+    expect((await stack.exited).code).toBe(2);
+    const out = stack.output();
+    expect(out).toContain('invalid configuration:\n  GRPC_DEADLINE_MS must be an integer 50..120000\n  PORT must be an integer 0..65535\n');
+    expect(stack.lines.find((l) => l.level === 60)).toMatchObject({
+      problems: ['GRPC_DEADLINE_MS must be an integer 50..120000', 'PORT must be an integer 0..65535'],
+    });
+    // Nothing started, so nothing else to say: no srv listening, no URL derived from the bad port refused.
+    expect(out).not.toMatch(/listening|ALIPAY_NOTIFY_URL|ALIPAY_RETURN_URL|stopped/);
+  });
+
   it('when a srv’s address is malformed then it exits 2 naming the key', async () => {
     const srv = start('src/srv/order/main.js', { DATA_DIR: dataDir(), ORDER_SRV: 'nowhere', GRPC_DEADLINE_MS: 'soon' });
     expect((await srv.exited).code).toBe(2);
@@ -234,7 +246,7 @@ describe('npm start (the dev stack) and npm run token', () => {
     }
   }, 60_000); // a whole system as a process: start, four registrations, a health round, drain; slow on a busy machine
 
-  it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo and serves a token from the CLI', async () => {
+  it('when the dev stack starts on an empty DATA_DIR then it generates its secrets, seeds the demo, serves a token from the CLI, and paying in its cashier ends on its pay-result page', async () => {
     const dir = path.join(dataDir(), 'dev');
     const [port, goods, inventory, orderPort, userop] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env = {
@@ -279,7 +291,8 @@ describe('npm start (the dev stack) and npm run token', () => {
     // Without ALIPAY_APP_ID, alipay_url opens the stand-in's cashier (the browser walk is in cashier.test.ts).
     const cashier = await fetch(order.alipay_url);
     expect(cashier.status).toBe(200);
-    expect(await cashier.text()).toContain(order.order_sn);
+    const cashierPage = await cashier.text();
+    expect(cashierPage).toContain(order.order_sn);
     const cli = (script: string, args: string[]) =>
       execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli', script), ...args], {
         env: { PATH: process.env.PATH ?? '', DATA_DIR: dir, PORT: String(port), ORDER_SRV: `127.0.0.1:${orderPort}` },
@@ -288,6 +301,22 @@ describe('npm start (the dev stack) and npm run token', () => {
     expect(cli('pay.js', [order.order_sn])).toContain('success');
     const paid = await api.get(`/o/v1/orders/${order.id}`).set('x-token', token).expect(200);
     expect(paid.body).toMatchObject({ status: 'TRADE_SUCCESS', alipay_url: null });
+
+    // Paying in the cashier (its trade is still open there) ends, through the gateway's return check, on a page
+    // the dev stack serves: the stand-in's pay-result page, as no PAY_RESULT_URL was given.
+    const payAction = cashierPage.match(/action="(\/cashier\/[0-9a-f]+\/pay)"/)?.[1];
+    const toReturn = await fetch(new URL(payAction ?? '/', order.alipay_url), { method: 'POST', redirect: 'manual' });
+    expect(toReturn.status).toBe(303);
+    const toResult = await fetch(toReturn.headers.get('location') ?? '', { redirect: 'manual' });
+    expect(toResult.status).toBe(302);
+    const resultUrl = new URL(toResult.headers.get('location') ?? '');
+    expect(`${resultUrl.origin}${resultUrl.pathname}`).toBe(`${new URL(order.alipay_url).origin}/pay-result`);
+    const result = await fetch(resultUrl);
+    expect(result.status).toBe(200);
+    const page = await result.text();
+    expect(page).toContain(order.order_sn);
+    expect(page).toContain('data-paid="true"');
+    expect(page).toContain(`href="http://127.0.0.1:${port}/docs"`);
 
     stack.child.kill('SIGTERM');
     expect(await stack.exited).toEqual({ code: 0, signal: null });
@@ -311,6 +340,20 @@ describe('npm start (the dev stack) and npm run token', () => {
       env: { PATH: process.env.PATH ?? '', JWT_KEY: 'k'.repeat(20), ORDER_SRV: '127.0.0.1:9', DATA_DIR: dataDir() },
     });
     expect({ code: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ code, output: expect.stringContaining(says) });
+  });
+
+  it('when npm run pay -- --help is asked then it names every setting it reads, with its default', () => {
+    const help = execFileSync(process.execPath, [path.join(ROOT, 'dist/src/cli/pay.js'), '--help']).toString();
+    for (const [key, fallback] of [
+      ['DATA_DIR', './data'],
+      ['ORDER_SRV', '127.0.0.1:50053'],
+      ['ALIPAY_NOTIFY_URL', '/o/v1/pay/alipay/notify'],
+      ['PORT', '8023'],
+      ['ALIPAY_APP_ID', '2021000000000000'],
+      ['ALIPAY_SELLER_ID', 'none'],
+    ]) {
+      expect(help).toMatch(new RegExp(`^  ${key} .*${fallback?.replaceAll('.', '\\.')}`, 'm'));
+    }
   });
 });
 

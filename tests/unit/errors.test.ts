@@ -454,7 +454,9 @@ describe('corsPolicy', () => {
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-allow-methods']).toBe('GET,POST,PUT,PATCH,DELETE,OPTIONS');
-    expect(res.headers['access-control-allow-headers']).toBe('Content-Type,x-token,Authorization,Idempotency-Key,X-Request-Id');
+    expect(res.headers['access-control-allow-headers']).toBe(
+      'Content-Type,x-token,Authorization,Idempotency-Key,X-Request-Id,traceparent,tracestate',
+    );
     expect(res.text).toBe('');
   });
 
