@@ -1,8 +1,8 @@
 // validate(form): raw request input in, validated form instances out (res.locals.form), or one 400 naming every
 // failing field of every source. Handlers read the forms through bodyOf/queryOf/paramsOf and never touch req.body.
 import { plainToInstance } from 'class-transformer';
-import type { ValidationError, ValidatorOptions } from 'class-validator';
-import { validate as runValidators } from 'class-validator';
+import type { ValidationArguments, ValidationError, ValidatorOptions } from 'class-validator';
+import { getMetadataStorage, validate as runValidators, ValidationTypes } from 'class-validator';
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '../global/errors';
 
@@ -25,7 +25,7 @@ export interface ValidatedForms {
 /** Path first: a bad id makes the rest moot for the reader, and its message is the one the course used. */
 const SOURCES: readonly Source[] = ['params', 'query', 'body'];
 
-const VALIDATOR_OPTIONS: ValidatorOptions = {
+export const VALIDATOR_OPTIONS: ValidatorOptions = {
   // Unknown keys are dropped rather than refused, so a newer client sending extra fields keeps working.
   whitelist: true,
   forbidNonWhitelisted: false,
@@ -57,6 +57,77 @@ function inspectInput(input: Record<string, unknown>, into: Record<string, strin
   }
 }
 
+/** A form's check compiled from its class-validator metadata: the instance when the input certainly passes. */
+export type FastCheck = (input: Record<string, unknown>) => object | undefined;
+
+/**
+ * The form's own constraints, called directly: what class-validator's executor would run, without its per-call
+ * reflection (grouping the metadata, building error objects and arguments), about 4% of a proxied read's CPU in
+ * bench:gateway's profiles. It only ever accepts: input with a key the form does not have, or any constraint that
+ * is not plainly true, goes the full way, which then words the 400. Forms using anything beyond synchronous
+ * constraints and conditions (nested forms, groups, `each`, async) are not compiled and always go the full way.
+ */
+export function compileFastCheck(form: FormClass): FastCheck | undefined {
+  const storage = getMetadataStorage();
+  const metadatas = storage.getTargetValidationMetadatas(form, '', false, false);
+  if (metadatas.length === 0) return undefined;
+  type Constraint = { validate(value: unknown, args: ValidationArguments): unknown; when?: (object: object, value: unknown) => boolean };
+  const byProperty = new Map<string, { conditions: Array<(object: object, value: unknown) => boolean>; constraints: Constraint[] }>();
+  // One arguments object, filled before each synchronous call: no object per constraint per request.
+  const args: ValidationArguments = { targetName: form.name, property: '', object: {}, value: undefined, constraints: [] };
+  for (const m of metadatas) {
+    if (m.each || m.always || m.groups?.length) return undefined;
+    const entry = byProperty.get(m.propertyName) ?? { conditions: [], constraints: [] };
+    byProperty.set(m.propertyName, entry);
+    if (m.type === ValidationTypes.CONDITIONAL_VALIDATION) {
+      entry.conditions.push(m.constraints[0] as (object: object, value: unknown) => boolean);
+    } else if (m.type === ValidationTypes.CUSTOM_VALIDATION || m.type === ValidationTypes.IS_DEFINED) {
+      for (const constraint of storage.getTargetValidatorConstraints(m.constraintCls)) {
+        if (constraint.async) return undefined;
+        const { propertyName: property, constraints } = m;
+        const instance = constraint.instance;
+        entry.constraints.push({
+          validate: (value, a) => {
+            a.property = property;
+            a.constraints = constraints;
+            return instance.validate(value, a);
+          },
+          ...(m.validateIf ? { when: m.validateIf } : {}),
+        });
+      }
+    } else {
+      return undefined;
+    }
+  }
+  const properties = [...byProperty];
+  const known = new Set(byProperty.keys());
+  return (input) => {
+    for (const key of Object.keys(input)) if (!known.has(key)) return undefined;
+    const instance = plainToInstance(form, input) as Record<string, unknown>;
+    args.object = instance;
+    for (const [property, { conditions, constraints }] of properties) {
+      const value = instance[property];
+      if (!conditions.every((condition) => condition(instance, value))) continue;
+      args.value = value;
+      for (const constraint of constraints) {
+        if (constraint.when && !constraint.when(instance, value)) continue;
+        if (constraint.validate(value, args) !== true) return undefined;
+      }
+    }
+    return instance;
+  };
+}
+
+/** Input inspectInput would pass at a glance: no nesting, no lone surrogate. */
+function isFlatAndWellFormed(input: Record<string, unknown>): boolean {
+  for (const key of Object.keys(input)) {
+    const value = input[key];
+    if (typeof value === 'object' && value !== null) return false;
+    if (typeof value === 'string' && LONE_SURROGATE.test(value)) return false;
+  }
+  return true;
+}
+
 function rawInput(req: Request, source: Source): Record<string, unknown> {
   // Express 5's req.query is a getter computed from the URL; read it, never assign to it.
   const raw: unknown = source === 'body' ? req.body : source === 'query' ? req.query : req.params;
@@ -85,7 +156,12 @@ export function formSpecOf(handler: unknown): Readonly<FormSpec> | undefined {
 
 export function validate(spec: FormSpec): RequestHandler {
   const sources = SOURCES.filter((source) => spec[source] !== undefined);
-  const handler: RequestHandler = async (req, res, next) => {
+  const fast: Partial<Record<Source, FastCheck>> = {};
+  for (const source of sources) {
+    const check = compileFastCheck(spec[source] as FormClass);
+    if (check) fast[source] = check;
+  }
+  const fullCheck: RequestHandler = async (req, res, next) => {
     const forms: ValidatedForms = {};
     const fields: Record<string, string> = {};
     const failed = new Set<Source>();
@@ -114,12 +190,33 @@ export function validate(spec: FormSpec): RequestHandler {
       const msg = failed.size === 1 && failed.has('params') ? 'url格式出错' : '参数错误';
       throw new AppError('INVALID_ARGUMENT', msg, { fields });
     }
-    const previous: unknown = res.locals.form;
-    res.locals.form = { ...(typeof previous === 'object' ? previous : {}), ...forms } satisfies ValidatedForms;
+    keepForms(res, forms);
     next();
+  };
+  // Valid input, the common case, is accepted without a promise or class-validator's executor.
+  const acceptedForms = (req: Request): ValidatedForms | undefined => {
+    const forms: ValidatedForms = {};
+    for (const source of sources) {
+      const input = rawInput(req, source);
+      const accepted = isFlatAndWellFormed(input) ? fast[source]?.(input) : undefined;
+      if (!accepted) return undefined;
+      forms[source] = accepted;
+    }
+    return forms;
+  };
+  const handler: RequestHandler = (req, res, next) => {
+    const forms = acceptedForms(req);
+    if (!forms) return fullCheck(req, res, next);
+    keepForms(res, forms);
+    return next();
   };
   SPECS.set(handler, Object.freeze({ ...spec }));
   return handler;
+}
+
+function keepForms(res: Response, forms: ValidatedForms): void {
+  const previous: unknown = res.locals.form;
+  res.locals.form = { ...(typeof previous === 'object' ? previous : {}), ...forms } satisfies ValidatedForms;
 }
 
 function formOf<T>(res: Response, source: Source, form: FormClass<T> | undefined): T {

@@ -10,7 +10,9 @@
 // at the same concurrency (the ceiling the gateway is compared with: gateway ÷ direct), and a bare Express 5
 // app and a bare node:http server answer the /health JSON in processes of their own (the floors for /health).
 // Runs are interleaved (each repeat runs every scenario once, so drift of the machine hits all alike),
-// repeated, and the median of the repeats is printed. Nothing is asserted; the exit code is 1 only when
+// repeated, and the median of the repeats is printed. A last table states the targets: each route's gateway CPU per
+// answer over its floor (bare Express's CPU per answer + the direct client's CPU for the route's RPCs, same run), and
+// GATEWAY_WORKERS=2 over 1 (CPU per answer and req/s). Nothing is asserted; the exit code is 1 only when
 // something failed to start or a run had errors or non-2xx answers (listed at the end).
 //
 // Settings (environment, all optional):
@@ -273,8 +275,11 @@ function scenariosAt(system: System, settings: Settings, concurrency: number): S
     for (const gateway of system.gateways) scenarios.push({ kind: 'gateway', gateway, route, concurrency });
     if (route.direct) scenarios.push({ kind: 'direct', rpc: route.direct, concurrency });
   }
+  // Bare Express is every route's floor (with the direct calls); bare node:http only /health's.
   if (settings.routes.includes(HEALTH)) {
     for (const floor of ['express', 'http'] as const) scenarios.push({ kind: 'floor', floor, concurrency });
+  } else {
+    scenarios.push({ kind: 'floor', floor: 'express', concurrency });
   }
   return scenarios;
 }
@@ -593,6 +598,39 @@ function floorsTable(results: Results, settings: Settings): string {
   return table(header, rows, 1);
 }
 
+/**
+ * The issue's targets, per route and concurrency: the gateway's CPU per answer over its floor (bare Express's CPU
+ * per answer + a plain grpc-js client's CPU for the RPCs the route makes, both measured in this run), and what a
+ * second worker costs and buys (CPU per answer and req/s, GATEWAY_WORKERS=2 over 1).
+ */
+function targetsTable(system: System, results: Results, settings: Settings): string {
+  const one = system.gateways.find((g) => g.workers === 1);
+  const two = system.gateways.find((g) => g.workers === 2);
+  const rows: string[][] = [];
+  for (const route of settings.routes) {
+    for (const concurrency of settings.concurrency) {
+      const bare = results.of({ kind: 'floor', floor: 'express', concurrency });
+      const direct = route.direct ? results.of({ kind: 'direct', rpc: route.direct, concurrency }) : undefined;
+      const floor = bare ? bare.cpuMsPerRequest + (direct?.loadMsPerRequest ?? 0) : Number.NaN;
+      const of = (g: GatewayServer | undefined) => (g ? results.of({ kind: 'gateway', gateway: g, route, concurrency }) : undefined);
+      const g1 = of(one);
+      const g2 = of(two);
+      const overFloor = (g: Figures | undefined) => (g ? `${fixed(2)(g.cpuMsPerRequest / floor)}×` : '—');
+      rows.push([
+        route.name,
+        String(concurrency),
+        fixed(3)(floor),
+        overFloor(g1),
+        overFloor(g2),
+        g1 && g2 ? `${fixed(2)(g2.cpuMsPerRequest / g1.cpuMsPerRequest)}×` : '—',
+        g1 && g2 ? `${fixed(2)(g2.rate / g1.rate)}×` : '—',
+      ]);
+    }
+  }
+  const header = ['route', 'conc', 'floor CPU ms', '1 worker ÷ floor', '2 workers ÷ floor', 'CPU 2w ÷ 1w', 'req/s 2w ÷ 1w'];
+  return `targets: gateway CPU per answer ≤ 1.3× its floor; a second worker ≤ 1.1× the CPU per answer and more req/s\n${table(header, rows, 1)}`;
+}
+
 function healthVersusExpress(system: System, results: Results, settings: Settings): string[] {
   const health = HEALTH;
   if (!settings.routes.includes(HEALTH)) return [];
@@ -617,6 +655,9 @@ const LEGEND = [
   "process / the floor / the order srv was, as a share of the run's wall time (100% = saturated). srvs ms/req: CPU of the",
   'goods, inventory, order and userop srv processes per answer. loadgen ms/req: CPU of this process (the load generator) per answer.',
   "machine: share of all cores busy during the run (every process). Each figure is the median of the repeats' figures.",
+  "floor CPU ms: bare Express 5's CPU per answer plus the direct runs' loadgen CPU per answer (a plain grpc-js client's",
+  "CPU for the route's RPCs), at the same concurrency; '÷ floor' is the gateway's CPU per answer over it. On a shared",
+  'machine compare CPU per answer, not req/s.',
 ];
 
 // ---------------------------------------------------------------------------------------------- main
@@ -670,11 +711,11 @@ function report(system: System, results: Results, settings: Settings): void {
   out();
   out(directTable(results, settings));
   out();
-  if (settings.routes.includes(HEALTH)) {
-    out(floorsTable(results, settings));
-    out();
-  }
+  out(floorsTable(results, settings));
+  out();
   for (const line of healthVersusExpress(system, results, settings)) out(line);
+  out();
+  out(targetsTable(system, results, settings));
   out();
   for (const line of LEGEND) out(line);
 }

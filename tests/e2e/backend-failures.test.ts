@@ -125,6 +125,21 @@ describe('a srv that is down', () => {
   });
 });
 
+describe('stack traces around a call', () => {
+  it('when a call starts without capturing its caller’s stack then the limit is restored and a failure still has a stack', async () => {
+    const limit = Error.stackTraceLimit;
+    const order = createSrvClient('order', await deadAddress(), { deadlineMs: 2000 });
+    const failure = order.api.CartItemList({ id: 1 });
+    expect(Error.stackTraceLimit).toBe(limit);
+    const err = await failure.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).stack).toMatch(/\n {4}at /);
+    expect(await stack.srv.order.CartItemList({ id: 1 })).toBeDefined();
+    expect(Error.stackTraceLimit).toBe(limit);
+    order.close();
+  });
+});
+
 describe('a srv that hangs', () => {
   it('when the order srv never answers then 504 after the deadline, not before and not much after', async () => {
     const gateway = gatewayWith({ order: hang.address }, 300);

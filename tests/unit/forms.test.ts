@@ -1,5 +1,7 @@
 // validate(form) + the forms, black-box over HTTP: a tiny app with the real middlewares and routes shaped like
 // the contract's, whose handlers echo what they were given through the typed getters.
+import { plainToInstance } from 'class-transformer';
+import { validate as runValidators } from 'class-validator';
 import express from 'express';
 import request from 'supertest';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { CreateOrderForm, GoodsIdParams, OrderIdParams, OrderListQuery, ShopCart
 import { silentLogger } from '../../global/logger';
 import { errorHandler, notFound } from '../../middlewares/error-handler';
 import { requestId } from '../../middlewares/request-id';
-import { bodyOf, paramsOf, queryOf, validate } from '../../middlewares/validate';
+import { bodyOf, compileFastCheck, paramsOf, queryOf, VALIDATOR_OPTIONS, validate } from '../../middlewares/validate';
 
 const RID = 'forms-test-1';
 let handlerCalls = 0;
@@ -308,4 +310,58 @@ describe('OrderIdParams (path)', () => {
     expect(res.body).toStrictEqual(invalid({ id: 'id 必须是不小于1的整数' }, 'url格式出错'));
     expect(handlerCalls).toBe(0);
   });
+});
+
+describe('the compiled check (what validate() accepts without class-validator’s executor)', () => {
+  const full = async (form: new () => object, input: Record<string, unknown>) => {
+    const instance = plainToInstance(form, input);
+    return { instance, errors: await runValidators(instance, VALIDATOR_OPTIONS) };
+  };
+  const cases: Array<{ form: new () => object; valid: Record<string, unknown>[]; invalid: Record<string, unknown>[] }> = [
+    {
+      form: OrderListQuery,
+      valid: [{}, { p: '2' }, { p: '1', pnum: '100' }, { pnum: '7' }],
+      invalid: [{ p: '0' }, { pnum: '101' }, { p: '1.5' }, { p: '-1' }, { p: '' }, { p: ['1', '2'] }, { p: '2147483648' }, { q: '1' }],
+    },
+    { form: OrderIdParams, valid: [{ id: '1' }, { id: '2147483647' }], invalid: [{}, { id: '0' }, { id: 'x' }, { id: ' 7' }] },
+    { form: GoodsIdParams, valid: [{ goodsId: '3' }], invalid: [{ goodsId: '0x10' }] },
+    {
+      form: ShopCartItemForm,
+      valid: [
+        { goods: 1, nums: 1 },
+        { goods: 2147483647, nums: 10000 },
+      ],
+      invalid: [{}, { goods: 1 }, { goods: '1', nums: 1 }, { goods: 1, nums: 10001 }, { goods: 1.5, nums: 1 }, { goods: 1, nums: 1, x: 1 }],
+    },
+    {
+      form: ShopCartItemUpdateForm,
+      valid: [{ nums: 2 }, { nums: 2, checked: false }],
+      invalid: [{ nums: 2, checked: null }, { nums: 2, checked: 'true' }, { checked: true }],
+    },
+    {
+      form: CreateOrderForm,
+      valid: [VALID_ORDER, { ...VALID_ORDER, address: '  padded  ' }, { address_id: 3, post: 'x' }],
+      invalid: [{ ...VALID_ORDER, mobile: '12345' }, { ...VALID_ORDER, address_id: 3 }, { post: 'x' }, { ...VALID_ORDER, address: '   ' }],
+    },
+  ];
+
+  for (const { form, valid, invalid } of cases) {
+    it(`${form.name}: accepts valid input as class-validator does, and leaves every invalid input to it`, async () => {
+      const check = compileFastCheck(form);
+      expect(check).toBeDefined();
+      for (const input of valid) {
+        const expected = await full(form, input);
+        expect(expected.errors).toEqual([]);
+        const accepted = check?.(input);
+        expect(accepted).toBeInstanceOf(form);
+        expect(accepted).toEqual(expected.instance);
+      }
+      for (const input of invalid) {
+        const expected = await full(form, input);
+        const accepted = check?.(input);
+        // Unknown keys are valid but stripped by the full check; the compiled one leaves those to it as well.
+        if (expected.errors.length > 0 || 'x' in input || 'q' in input) expect(accepted).toBeUndefined();
+      }
+    });
+  }
 });
