@@ -31,6 +31,8 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .refine((n) => n >= min && n <= max, `must be an integer ${min}..${max}`);
 
+const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** mysql://user:pass@host:port/db (MySQL/MariaDB). Absent: an SQLite file per srv under DATA_DIR. */
@@ -41,6 +43,12 @@ const common = {
   GRPC_DEADLINE_MS: int(50, 120_000).default(5000),
   /** A Consul agent (host:port, as Consul's own tools name it): srvs register there, consul:// targets resolve there. */
   CONSUL_HTTP_ADDR: hostPort.optional(),
+  /** The ACL token sent to the agent (X-Consul-Token), as Consul's own tools read it. */
+  CONSUL_HTTP_TOKEN: z.string().min(1).optional(),
+  /** Talk to the agent over HTTPS. */
+  CONSUL_HTTP_SSL: bool.default(false),
+  /** A PEM file of the CA that signed the agent's certificate (with CONSUL_HTTP_SSL). */
+  CONSUL_CACERT: z.string().min(1).optional(),
   /** A Consul KV key holding a flat JSON object of settings; the environment wins over it (loadEnv). */
   CONSUL_CONFIG_KEY: z
     .string()
@@ -61,10 +69,8 @@ const breaker = {
   BREAKER_COOLDOWN_MS: int(100, 600_000).default(5000),
 };
 
-/** How a srv presents itself to operations: Consul registration (only with CONSUL_HTTP_ADDR) and metrics. */
+/** How a process presents itself in Consul (only with CONSUL_HTTP_ADDR). */
 const registration = (srvName: string) => ({
-  /** GET /metrics (Prometheus text) on this port, on the srv's listen host; off when unset. */
-  METRICS_PORT: int(0, 65535).optional(),
   SRV_NAME: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes')
@@ -75,6 +81,9 @@ const registration = (srvName: string) => ({
   /** Consul drops an instance whose check stays critical this long (its minimum is a minute). */
   DEREGISTER_CRITICAL_AFTER_SECONDS: int(60, 86_400).default(60),
 });
+
+/** A srv's GET /metrics (Prometheus text) on this port, on its listen host; off when unset (the gateway serves its own). */
+const metricsPort = { METRICS_PORT: int(0, 65535).optional() };
 
 type Refinement = z.core.$RefinementCtx;
 type GovernedConfig = { CONSUL_HTTP_ADDR?: string | undefined; ADVERTISE_ADDR?: string | undefined } & Record<string, unknown>;
@@ -128,13 +137,14 @@ const storage = {
 };
 
 export const goodsSrvSchema = z
-  .object({ ...common, ...storage, ...registration('goods-srv'), GOODS_SRV: hostPort.default('127.0.0.1:50051') })
+  .object({ ...common, ...storage, ...registration('goods-srv'), ...metricsPort, GOODS_SRV: hostPort.default('127.0.0.1:50051') })
   .superRefine(needsAdvertiseAddr('GOODS_SRV'));
 export const inventorySrvSchema = z
   .object({
     ...common,
     ...storage,
     ...registration('inventory-srv'),
+    ...metricsPort,
     ...broker,
     INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
     /** Testing aid: SIGKILL the srv at this step (see global/crash-points.ts). Never set in production. */
@@ -142,10 +152,8 @@ export const inventorySrvSchema = z
   })
   .superRefine(needsAdvertiseAddr('INVENTORY_SRV'));
 export const useropSrvSchema = z
-  .object({ ...common, ...storage, ...registration('userop-srv'), USEROP_SRV: hostPort.default('127.0.0.1:50054') })
+  .object({ ...common, ...storage, ...registration('userop-srv'), ...metricsPort, USEROP_SRV: hostPort.default('127.0.0.1:50054') })
   .superRefine(needsAdvertiseAddr('USEROP_SRV'));
-const bool = z.enum(['true', 'false'], { message: 'must be true or false' }).transform((v) => v === 'true');
-
 const ALIPAY_SANDBOX = 'https://openapi-sandbox.dl.alipaydev.com/gateway.do';
 
 export const orderSrvSchema = z
@@ -154,6 +162,7 @@ export const orderSrvSchema = z
     ...storage,
     ...breaker,
     ...registration('order-srv'),
+    ...metricsPort,
     ...broker,
     ORDER_SRV: hostPort.default('127.0.0.1:50053'),
     GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
@@ -197,6 +206,7 @@ export const gatewaySchema = z
   .object({
     ...common,
     ...breaker,
+    ...registration('order-web'),
     HOST: z.string().min(1).default('0.0.0.0'),
     PORT: int(0, 65535).default(8023),
     JWT_KEY: z.string().min(16, 'must be at least 16 characters'),
@@ -214,6 +224,8 @@ export const gatewaySchema = z
      * the srvs (bench:gateway: a second worker costs more CPU per request than it buys); more only on cores of its own.
      */
     GATEWAY_WORKERS: int(1, 64).default(1),
+    /** Calls in flight to one srv beyond which more are refused at once (503 OVERLOADED) rather than queued into timeouts. */
+    SRV_MAX_IN_FLIGHT: int(1, 100_000).default(256),
     ALIPAY_APP_ID: z.string().min(1),
     ALIPAY_PRIVATE_KEY: pemOrBase64,
     ALIPAY_PUBLIC_KEY: pemOrBase64,
@@ -228,7 +240,16 @@ export const gatewaySchema = z
     /** The frontend page the return route redirects to, with ?order_sn=…&paid=true|false. */
     PAY_RESULT_URL: z.url().default('http://127.0.0.1:8080/#/app/home/member/order'),
   })
-  .superRefine(needsAgentFor('GOODS_SRV', 'INVENTORY_SRV', 'ORDER_SRV', 'USEROP_SRV'));
+  .superRefine(needsAgentFor('GOODS_SRV', 'INVENTORY_SRV', 'ORDER_SRV', 'USEROP_SRV'))
+  .superRefine((c, issue) => {
+    if (c.CONSUL_HTTP_ADDR && !c.ADVERTISE_ADDR && WILDCARD_HOSTS.has(c.HOST)) {
+      issue.addIssue({
+        code: 'custom',
+        path: ['ADVERTISE_ADDR'],
+        message: 'is required when HOST listens on every interface and CONSUL_HTTP_ADDR is set',
+      });
+    }
+  });
 
 export type GoodsSrvConfig = z.infer<typeof goodsSrvSchema>;
 export type InventorySrvConfig = z.infer<typeof inventorySrvSchema>;

@@ -6,18 +6,18 @@
 // If the agent goes away, the last instances it named are kept (and the loss logged) until it answers
 // again. An empty set of passing instances is reported as UNAVAILABLE, so calls fail at once.
 import { type ChannelOptions, experimental, status } from '@grpc/grpc-js';
-import { BLOCKING_WAIT, consulAt, WATCH_BACKOFF_MAX_MS } from './consul';
+import { BLOCKING_WAIT, type ConsulAgent, consulAt, WATCH_BACKOFF_MAX_MS } from './consul';
 import type { Logger } from './logger';
 
 interface Discovery {
-  agent: string;
+  agent: ConsulAgent;
   logger: Logger | undefined;
 }
 
 let discovery: Discovery | undefined;
 
 /** Makes consul:// targets resolve through the agent at host:port. Idempotent; the last agent named wins. */
-export function useConsulDiscovery(agent: string, logger?: Logger): void {
+export function useConsulDiscovery(agent: ConsulAgent, logger?: Logger): void {
   if (!discovery) experimental.registerResolver('consul', ConsulResolver);
   discovery = { agent, logger };
 }
@@ -96,7 +96,7 @@ class ConsulResolver implements experimental.Resolver {
       backoffMax: WATCH_BACKOFF_MAX_MS,
     });
     watch.on('change', (entries: HealthEntry[]) => {
-      if (this.agentLost) logger?.info({ service: this.service, agent }, 'Consul agent answers again');
+      if (this.agentLost) logger?.info({ service: this.service, agent: agent.address }, 'Consul agent answers again');
       this.agentLost = false;
       this.known = instancesOf(entries ?? []);
       this.report(this.known);
@@ -104,7 +104,7 @@ class ConsulResolver implements experimental.Resolver {
     watch.on('error', (err: Error) => {
       if (!this.agentLost) {
         logger?.warn(
-          { service: this.service, agent, err: err.message, keeping: this.known?.length ?? 0 },
+          { service: this.service, agent: agent.address, err: err.message, keeping: this.known?.length ?? 0 },
           'Consul agent lost; keeping the last known instances',
         );
       }

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'UNPROCESSABLE',
   'HEADERS_TOO_LARGE',
   'UNAVAILABLE',
+  'OVERLOADED',
   'TIMEOUT',
   'INTERNAL',
 ] as const;
@@ -48,6 +49,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case 'INTERNAL':
       return 500;
     case 'UNAVAILABLE':
+    case 'OVERLOADED':
       return 503;
     case 'TIMEOUT':
       return 504;
@@ -145,6 +147,8 @@ export function fromSrvError(err: SrvCallError): AppError {
       return new AppError('UNPROCESSABLE', '该幂等键已用于内容不同的请求', { cause });
     case ErrorReason.IdempotencyInFlight:
       return new AppError('CONFLICT', '相同幂等键的请求正在处理，请稍后重试', { cause, headers: { 'Retry-After': '1' } });
+    case ErrorReason.Overloaded:
+      return new AppError('OVERLOADED', `${SRV_LABEL[err.srv]}服务繁忙，请稍后重试`, { cause, headers: { 'Retry-After': '1' } });
   }
   switch (err.code) {
     case GrpcStatus.INVALID_ARGUMENT:

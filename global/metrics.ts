@@ -191,3 +191,14 @@ export async function startMetricsServer(host: string, port: number, scrape: () 
       }),
   };
 }
+
+/**
+ * 1 while a srv answers its grpc.health.v1 Check with SERVING, else 0, as this gateway last looked (readiness,
+ * scrapes, and a look every check interval). Across workers the lowest wins: a srv one worker cannot reach is down.
+ */
+export const srvUp = new client.Gauge({
+  name: 'srv_up',
+  help: 'Whether the srv answers its health check with SERVING (1) or not (0), as the gateway last looked',
+  labelNames: ['srv'],
+  aggregator: 'min',
+});

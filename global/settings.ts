@@ -4,7 +4,7 @@
 // the key live; every other setting applies at the next start.
 
 import { ConfigError, type Env } from './config';
-import { BLOCKING_WAIT, consulAt, WATCH_BACKOFF_MAX_MS, within } from './consul';
+import { BLOCKING_WAIT, consulAgentOf, consulAt, WATCH_BACKOFF_MAX_MS, within } from './consul';
 import type { Logger } from './logger';
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -36,7 +36,7 @@ const present = (env: Env) => Object.fromEntries(Object.entries(env).filter(([, 
 export async function loadEnv(env: Env): Promise<Env> {
   const key = env.CONSUL_CONFIG_KEY;
   if (!key) return env;
-  const agent = env.CONSUL_HTTP_ADDR;
+  const agent = consulAgentOf(env);
   if (!agent) throw new ConfigError(['CONSUL_HTTP_ADDR is required for CONSUL_CONFIG_KEY']);
   let entry: { Value?: string | null } | undefined;
   try {
@@ -55,7 +55,7 @@ export interface SettingsWatch {
 /** Follows the KV document's LOG_LEVEL live, unless the environment sets LOG_LEVEL (it wins). */
 export function followLogLevel(env: Env, logger: Logger): SettingsWatch {
   const key = env.CONSUL_CONFIG_KEY;
-  const agent = env.CONSUL_HTTP_ADDR;
+  const agent = consulAgentOf(env);
   if (!key || !agent || env.LOG_LEVEL) return { stop() {} };
   const consul = consulAt(agent);
   const watch = consul.watch({ method: consul.kv.get, options: { key, wait: BLOCKING_WAIT }, backoffMax: WATCH_BACKOFF_MAX_MS });

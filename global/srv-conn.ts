@@ -1,12 +1,17 @@
 // srv-conn: the gRPC client of each srv (goods, inventory, order, userop), created once from config.
 // Every call carries a deadline and the request id, is cancelled when the caller's signal aborts, and
-// is timed (grpc_client_duration_seconds by srv, method and status code).
+// is timed (grpc_client_duration_seconds by srv, method and status code). Overload is not an outage
+// (CONTRACT §5): past maxInFlight calls of one method in flight to a srv, more are refused at once (reason
+// OVERLOADED) instead of queueing into their deadlines (a bulkhead per method, so a burst of checkouts does
+// not take the slots of the cart reads), and the breaker counts a timeout only when the srv answered nothing
+// at all while that call waited: a hung srv, not a busy one whose answers come late.
 
 import { setTimeout as delay } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import { service as healthService } from 'grpc-health-check';
+import { type ConsulAgent, consulAgentOf } from './consul';
 import { isConsulTarget, useConsulDiscovery } from './discovery';
 import type { Logger } from './logger';
 import { byStatusCode, grpcClientDuration } from './metrics';
@@ -14,6 +19,7 @@ import { serviceDefinitions } from './proto';
 import {
   ERROR_REASON_KEY,
   ERROR_SRV_KEY,
+  ErrorReason,
   FEATURES_KEY,
   Feature,
   IDEMPOTENCY_KEY_KEY,
@@ -87,8 +93,16 @@ export interface ClientOptions {
   deadlineMs: number;
   /** Calls to a srv that keeps timing out fail fast for a cool-down (default: 5 timeouts, 5 s). */
   breaker?: { timeouts: number; cooldownMs: number };
+  /** Calls of one method in flight to a srv beyond which more are refused at once (SRV_MAX_IN_FLIGHT; default no limit). */
+  maxInFlight?: number;
   /** The Consul agent consul:// targets resolve through, and where to log about it. */
-  consul?: { agent: string; logger?: Logger };
+  consul?: { agent: ConsulAgent; logger?: Logger };
+}
+
+/** The `consul` client option, when the settings name an agent (consul:// targets resolve through it). */
+export function consulOption(settings: Parameters<typeof consulAgentOf>[0], logger: Logger): Pick<ClientOptions, 'consul'> {
+  const agent = consulAgentOf(settings);
+  return agent ? { consul: { agent, logger } } : {};
 }
 
 /** Calls that are safe to send again when a srv was unreachable: reads, and writes keyed so a repeat is a no-op. */
@@ -170,7 +184,7 @@ function withoutStackTraces<T>(start: () => T): T {
   }
 }
 
-/** Our own timeout waiting for the srv (not a downstream one it relayed with a reason): the breaker counts these. */
+/** Our own timeout waiting for the srv (not a downstream one it relayed with a reason). */
 function isOwnTimeout(err: unknown): boolean {
   return err instanceof SrvCallError && err.code === grpc.status.DEADLINE_EXCEEDED && err.reason === undefined;
 }
@@ -183,10 +197,18 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
   const Ctor = serviceDefinitions()[name] as unknown as grpc.ServiceClientConstructor;
   const raw = new Ctor(target, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
   const breakerSettings = options.breaker ?? { timeouts: 5, cooldownMs: 5000 };
-  const breaker = circuitBreaker(handleWhen(isOwnTimeout), {
-    halfOpenAfter: breakerSettings.cooldownMs,
-    breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
-  });
+  const maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+  /** When the srv last answered anything (a result or its own refusal): performance.now(). */
+  let lastAnswerAt = Number.NEGATIVE_INFINITY;
+  /** Timeouts of calls during which the srv answered others: it is busy, not hung. */
+  const busyTimeouts = new WeakSet<SrvCallError>();
+  const breaker = circuitBreaker(
+    handleWhen((err) => isOwnTimeout(err) && !busyTimeouts.has(err as SrvCallError)),
+    {
+      halfOpenAfter: breakerSettings.cooldownMs,
+      breaker: new ConsecutiveBreaker(breakerSettings.timeouts),
+    },
+  );
   let features: ReadonlySet<string> = new Set();
   let featuresSaid: string | undefined;
   // Only the order srv says anything a client acts on (its cart rules, idempotency keys).
@@ -228,16 +250,36 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
     const keyedRetries = method === 'CreateOrder';
     const durations = byStatusCode(grpcClientDuration, name, method, statusName);
     const observe = (code: grpc.status, startedAt: number) => durations(code).observeSince(startedAt);
+    let inFlight = 0;
     api[method] = async (request: unknown, ctx: CallContext = {}) => {
       const startedAt = performance.now();
+      if (inFlight >= maxInFlight) {
+        observe(grpc.status.RESOURCE_EXHAUSTED, startedAt);
+        throw new SrvCallError(
+          name,
+          grpc.status.UNAVAILABLE,
+          `${maxInFlight} ${method} calls to ${name} already in flight`,
+          ErrorReason.Overloaded,
+        );
+      }
       // Epoch ms: grpc-js takes a number as well as a Date, and a number costs no object per call.
       const deadline = ctx.deadline?.getTime() ?? Date.now() + options.deadlineMs;
+      inFlight++;
       try {
         const response = await breaker.execute(async () => {
           for (let attempt = 0; ; attempt++) {
             try {
-              return await once(request, ctx, deadline);
+              const response = await once(request, ctx, deadline);
+              lastAnswerAt = performance.now();
+              return response;
             } catch (err) {
+              if (err instanceof SrvCallError) {
+                if (err.code === grpc.status.DEADLINE_EXCEEDED) {
+                  if (lastAnswerAt > startedAt) busyTimeouts.add(err);
+                } else if (err.code !== grpc.status.UNAVAILABLE && err.code !== grpc.status.CANCELLED) {
+                  lastAnswerAt = performance.now(); // the srv's own refusal is an answer too
+                }
+              }
               const retry =
                 keyedRetries &&
                 ctx.idempotencyKey !== undefined &&
@@ -261,6 +303,8 @@ export function createSrvClient<N extends SrvName>(name: N, target: string, opti
             : err;
         observe(failure instanceof SrvCallError ? failure.code : grpc.status.UNKNOWN, startedAt);
         throw failure;
+      } finally {
+        inFlight--;
       }
     };
   }

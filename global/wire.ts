@@ -64,6 +64,8 @@ export const ErrorReason = {
   SrvUnavailable: 'SRV_UNAVAILABLE',
   /** A srv this one depends on did not answer in time (DEADLINE_EXCEEDED); `error-srv` names it. */
   SrvTimeout: 'SRV_TIMEOUT',
+  /** Never on the wire: this process already has its limit of calls in flight to the srv, so it sent none. */
+  Overloaded: 'OVERLOADED',
 } as const;
 export type ErrorReason = (typeof ErrorReason)[keyof typeof ErrorReason];
 

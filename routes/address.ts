@@ -24,7 +24,10 @@ export function addressRoutes({ srv }: AppDeps): Router {
   const router = Router();
   router.get('/', list);
   router.post('/', validate({ body: AddressForm }), create);
-  router.put('/:id', validate({ params: IdParams, body: AddressForm }), update);
+  // The course SPA's own userop-web routes PATCH, most copies PUT: both replace the address.
+  const updating = validate({ params: IdParams, body: AddressForm });
+  router.put('/:id', updating, update);
+  router.patch('/:id', updating, update);
   router.delete('/:id', validate({ params: IdParams }), remove);
   return router;
 

@@ -3,14 +3,16 @@ import { type Request, type Response, Router } from 'express';
 import { MessageForm } from '../forms';
 import { ownerFilter, principalOf } from '../middlewares/auth';
 import { callOf } from '../middlewares/call-context';
+import { formBody } from '../middlewares/form-body';
 import { bodyOf, validate } from '../middlewares/validate';
 import type { AppDeps } from '../src/deps';
 import { messageView } from './shapes';
 
-export function messageRoutes({ srv }: AppDeps): Router {
+export function messageRoutes({ srv, bodyLimit }: AppDeps): Router {
   const router = Router();
   router.get('/', list);
-  router.post('/', validate({ body: MessageForm }), create);
+  // JSON (parsed before this router), or the form the course SPA posts (multipart) or a plain HTML form.
+  router.post('/', formBody({ limit: bodyLimit, integers: ['type'] }), validate({ body: MessageForm }), create);
   return router;
 
   async function list(_req: Request, res: Response) {

@@ -145,11 +145,25 @@ export interface MessageView {
   id: number;
   user_id: number;
   type: number;
+  /** `type` again, under the name the course SPA reads. */
+  message_type: number;
   subject: string;
   message: string;
   file: string;
+  /** Absent when the srv (the course's) leaves field 7 empty. */
+  add_time?: string;
 }
 
 export function messageView(m: MessageResponse__Output): MessageView {
-  return { id: m.id, user_id: m.userId, type: m.messageType, subject: m.subject, message: m.message, file: m.file };
+  const view: MessageView = {
+    id: m.id,
+    user_id: m.userId,
+    type: m.messageType,
+    message_type: m.messageType,
+    subject: m.subject,
+    message: m.message,
+    file: m.file,
+  };
+  if (m.addTime) view.add_time = m.addTime;
+  return view;
 }

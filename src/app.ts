@@ -13,7 +13,7 @@ import { requestId } from '../middlewares/request-id';
 import { addressRoutes } from '../routes/address';
 import { adminRoutes } from '../routes/admin';
 import { docsRoutes } from '../routes/docs';
-import { liveness, readinessRoutes } from '../routes/health';
+import { liveness, lookAtSrvs, readinessRoutes } from '../routes/health';
 import { messageRoutes } from '../routes/message';
 import { metricsRoute } from '../routes/metrics';
 import { orderRoutes } from '../routes/order';
@@ -31,7 +31,15 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Liveness and scrapes first: their answers cost no request id, access line or anything else.
   app.get('/health', liveness);
-  app.get('/metrics', metricsRoute(deps.scrape ?? scrapeProcess));
+  // A scrape looks at the srvs first, so srv_up is as fresh as the scrape.
+  const scrape = deps.scrape ?? scrapeProcess;
+  app.get(
+    '/metrics',
+    metricsRoute(async () => {
+      await lookAtSrvs(deps.srv);
+      return scrape();
+    }),
+  );
   app.use(httpMetrics());
   app.use(requestId());
   // The error handler logs a 5xx's cause at error level; the access line says only that it happened.

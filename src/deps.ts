@@ -1,6 +1,7 @@
 // What the gateway's routes are built from; main.ts and the tests construct it.
 import type { Logger } from '../global/logger';
 import type { SrvConn } from '../global/srv-conn';
+import type { Instance } from '../routes/health';
 import type { AlipayPagePay } from './alipay/page-pay';
 
 export interface AppDeps {
@@ -13,6 +14,8 @@ export interface AppDeps {
   pay: PaySettings;
   /** The clock (epoch ms) the pay window and page-pay stamps read; tests may drive it. */
   now: () => number;
+  /** Where this instance is in its life (readiness reads it); always serving when not given. */
+  instance?: Instance;
   /** GET /metrics' text: this process's registry unless the gateway runs as several workers. */
   scrape?: () => Promise<string>;
 }

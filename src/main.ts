@@ -4,7 +4,7 @@ import './preload'; // first: tracing instruments what the imports below load
 import { gatewaySchema, parseConfig } from '../global/config';
 import { createLogger } from '../global/logger';
 import { followLogLevel, loadEnv } from '../global/settings';
-import { startGateway } from './gateway';
+import { registerGateway, startGateway } from './gateway';
 import { runMain, startTracingFrom, stopOnSignal } from './lifecycle';
 import { isGatewayWorker, superviseWorkers, workerId } from './workers';
 
@@ -15,11 +15,12 @@ runMain(async () => {
   const config = parseConfig(gatewaySchema, await loadEnv(process.env));
   logger.level = config.LOG_LEVEL;
   if (config.GATEWAY_WORKERS > 1 && !isGatewayWorker()) {
-    superviseWorkers(config.GATEWAY_WORKERS, logger);
+    // The primary registers the instance once, on the port its workers share.
+    superviseWorkers(config.GATEWAY_WORKERS, logger, (port) => registerGateway(config, port, logger));
     return;
   }
   const tracing = startTracingFrom(config, 'order-web');
-  const gateway = await startGateway(config, logger);
+  const gateway = await startGateway(config, logger, { register: !isGatewayWorker() });
   const settings = followLogLevel(process.env, logger);
   stopOnSignal(async () => {
     settings.stop();

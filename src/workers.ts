@@ -1,13 +1,15 @@
 // GATEWAY_WORKERS > 1: the gateway on every core, as one server. The primary process forks the workers
 // (node:cluster; they share the listening port, which the primary hands out round robin), replaces a
 // worker that dies unexpectedly, and on SIGTERM/SIGINT stops them all — each drains as a single gateway
-// would — and exits once they have. Every log line says which worker wrote it. A scrape of GET /metrics
+// would — and exits once they have. The instance registers in Consul once, here in the primary, when the
+// first worker listens; on SIGTERM the primary deregisters while the workers answer readiness 503. Every log line says which worker wrote it. A scrape of GET /metrics
 // lands on one worker, which asks the primary for every worker's metrics summed (prom-client's
 // AggregatorRegistry), so Prometheus sees the whole gateway, not one worker at random.
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { Logger } from '../global/logger';
 import { exitAfterLogs } from './lifecycle';
+import type { Registration } from './srv/registration';
 
 /** A worker that dies this soon after starting is not replaced at once (a crash loop would spin). */
 const EARLY_DEATH_MS = 5000;
@@ -18,8 +20,10 @@ export function isGatewayWorker(): boolean {
 }
 
 /** Runs in the primary: forks `count` workers and looks after them until a signal stops them all. */
-export function superviseWorkers(count: number, logger: Logger): void {
+export function superviseWorkers(count: number, logger: Logger, register?: (port: number) => Registration | undefined): void {
   let stopping = false;
+  let registration: Registration | undefined;
+  let deregistered: Promise<void> = Promise.resolve();
   const bornAt = new Map<number, number>();
   const fork = () => {
     const worker = cluster.fork();
@@ -31,7 +35,7 @@ export function superviseWorkers(count: number, logger: Logger): void {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('all gateway workers stopped');
-        exitAfterLogs(logger, 0);
+        void deregistered.then(() => exitAfterLogs(logger, 0));
       }
       return;
     }
@@ -40,13 +44,18 @@ export function superviseWorkers(count: number, logger: Logger): void {
     else fork();
   });
   answerScrapes(logger);
-  cluster.on('listening', (worker, address) => logger.info({ worker: worker.id, port: address.port }, 'gateway worker listening'));
+  cluster.on('listening', (worker, address) => {
+    logger.info({ worker: worker.id, port: address.port }, 'gateway worker listening');
+    if (!registration && !stopping) registration = register?.(address.port);
+  });
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, workers: count }, 'shutting down the gateway workers');
+    // The workers turn readiness 503 and wait a check interval before they drain; meanwhile the instance leaves Consul.
+    deregistered = registration?.deregister() ?? Promise.resolve();
     const workers = Object.values(cluster.workers ?? {});
-    if (workers.length === 0) exitAfterLogs(logger, 0);
+    if (workers.length === 0) void deregistered.then(() => exitAfterLogs(logger, 0));
     for (const worker of workers) worker?.process.kill('SIGTERM');
   };
   process.once('SIGTERM', stop);

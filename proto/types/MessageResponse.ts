@@ -8,6 +8,7 @@ export interface MessageResponse {
   'subject'?: (string);
   'message'?: (string);
   'file'?: (string);
+  'addTime'?: (string);
 }
 
 export interface MessageResponse__Output {
@@ -17,4 +18,5 @@ export interface MessageResponse__Output {
   'subject': (string);
   'message': (string);
   'file': (string);
+  'addTime': (string);
 }

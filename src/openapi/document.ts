@@ -69,6 +69,7 @@ const ERROR_MEANING: Record<ErrorCode, string> = {
   UNPROCESSABLE: 'the Idempotency-Key was used for a different request',
   HEADERS_TOO_LARGE: 'the headers are over the size limit',
   UNAVAILABLE: 'a srv is unavailable (the message names it); retry later',
+  OVERLOADED: 'too many calls to a srv are in flight from this gateway: shed at once, retry after `Retry-After` seconds',
   TIMEOUT: 'a srv did not answer in time',
   INTERNAL: 'an unexpected failure (details only in the log)',
 };
@@ -110,6 +111,7 @@ function errorCodesOf(doc: RouteDoc, facts: RouteFacts): Set<ErrorCode> {
   if (facts.forms.body) for (const code of ['INVALID_ARGUMENT', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'] as const) codes.add(code);
   if (doc.srvs !== false) {
     codes.add('UNAVAILABLE');
+    codes.add('OVERLOADED');
     codes.add('TIMEOUT');
   }
   codes.add('INTERNAL');
@@ -145,8 +147,8 @@ function errorResponses(codes: Set<ErrorCode>): ResponsesObject {
         },
       },
     };
-    // The idempotency-in-flight 409 says when to try again.
-    if (list.includes('CONFLICT')) {
+    // The idempotency-in-flight 409 and a shed 503 say when to try again.
+    if (list.includes('CONFLICT') || list.includes('OVERLOADED')) {
       response.headers = {
         ...response.headers,
         'Retry-After': { description: 'seconds to wait, when worth retrying', schema: { type: 'integer' } },

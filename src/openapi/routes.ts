@@ -70,12 +70,26 @@ const ALIPAY_FORM: SchemaObject = {
 const ALIPAY_RETURN: SchemaObject = { ...ALIPAY_FORM, required: ['app_id', 'out_trade_no', 'sign', 'sign_type'] };
 
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
-  'GET /health': { tag: 'operations', summary: 'Liveness: the process answers', ok: 'Liveness', srvs: false, bare: true },
+  'GET /health': {
+    tag: 'operations',
+    summary: 'Liveness: the process answers',
+    ok: {
+      status: 200,
+      description: 'the process answers',
+      content: { 'application/json': 'Liveness' },
+      headers: { 'X-Request-Id': { description: 'the caller’s id when acceptable, else a fresh one', schema: { type: 'string' } } },
+    },
+    srvs: false,
+    bare: true,
+  },
   'GET /health/ready': {
     tag: 'operations',
-    summary: 'Readiness: every srv answers its gRPC health Check with SERVING within 1 s',
-    ok: { status: 200, description: 'every srv is SERVING', content: { 'application/json': 'Readiness' } },
-    also: [{ status: 503, description: 'some srv is not SERVING; each srv and its state', content: { 'application/json': 'Readiness' } }],
+    summary: 'Readiness: should a load balancer send this instance traffic?',
+    description:
+      'A srv outage is shared by every instance, so it never fails readiness: each srv is asked its gRPC health ' +
+      'Check within 1 s and reported, `degraded` when one is not SERVING. Only a starting or draining instance answers 503.',
+    ok: { status: 200, description: 'serving; each srv and its state', content: { 'application/json': 'Readiness' } },
+    also: [{ status: 503, description: 'starting or draining (from SIGTERM on)', content: { 'application/json': 'Readiness' } }],
     srvs: false,
   },
   'GET /metrics': {
@@ -224,6 +238,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       signer_mobile: '13900139000',
     },
   },
+  'PATCH /up/v1/address/:id': {
+    tag: 'addresses',
+    summary: "Replace one of the caller's addresses (as PUT)",
+    description:
+      "The course SPA's own userop-web routes PATCH, most copies PUT: both take the whole form. Another user's or a missing address: 404.",
+    ok: 'Empty',
+    errors: ['NOT_FOUND'],
+    example: {
+      province: '上海市',
+      city: '上海市',
+      district: '浦东新区',
+      address: '世纪大道2号',
+      signer_name: '李四',
+      signer_mobile: '13900139000',
+    },
+  },
   'DELETE /up/v1/address/:id': {
     tag: 'addresses',
     summary: "Delete one of the caller's addresses",
@@ -240,6 +270,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'POST /up/v1/message': {
     tag: 'messages',
     summary: 'Leave a message (留言, 投诉, 询问, 售后, 求购)',
+    description:
+      'The same form as JSON, `multipart/form-data` (what the course SPA posts) or `application/x-www-form-urlencoded`. In the ' +
+      'two form encodings `type` is the decimal string of the integer ("4"); an uploaded file part is refused naming it ' +
+      '(`file` is a URL).',
     ok: 'Created',
     example: { type: 1, subject: '配送时间', message: '周末可以送货吗？', file: '' },
   },

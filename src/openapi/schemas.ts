@@ -95,6 +95,8 @@ const listOf = (item: string): SchemaObject => ({
   required: ['total', 'data'],
 });
 
+const addTime: SchemaObject = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', example: '2026-01-02 15:04:05' };
+
 const cartItem = shape<CartItemView>(
   {
     id: int('the goods id: what every cart route takes'),
@@ -127,7 +129,7 @@ const order = shape<OrderView>({
   name: text(),
   mobile: text(),
   order_sn: text('the Alipay out_trade_no'),
-  add_time: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}$', example: '2026-01-02 15:04:05' },
+  add_time: addTime,
 });
 
 const orderGoods = shape<OrderGoodsView>(
@@ -169,14 +171,20 @@ const address = shape<AddressView>({
   signer_mobile: text(),
 });
 
-const message = shape<MessageView>({
-  id: int(),
-  user_id: int(),
-  type: { type: 'integer', enum: [1, 2, 3, 4, 5], description: '1 留言, 2 投诉, 3 询问, 4 售后, 5 求购' },
-  subject: text(),
-  message: text(),
-  file: text('a URL, or empty'),
-});
+const messageType: SchemaObject = { type: 'integer', enum: [1, 2, 3, 4, 5], description: '1 留言, 2 投诉, 3 询问, 4 售后, 5 求购' };
+const message: SchemaObject = {
+  ...shape<MessageView>({
+    id: int(),
+    user_id: int(),
+    type: messageType,
+    message_type: { ...messageType, description: '`type` again, the name the course SPA reads' },
+    subject: text(),
+    message: text(),
+    file: text('a URL, or empty'),
+    add_time: { ...addTime, description: 'when it was left; absent when a course srv does not say' },
+  }),
+  required: ['id', 'user_id', 'type', 'message_type', 'subject', 'message', 'file'],
+};
 
 const SRV_STATES: SrvHealthState[] = ['SERVING', 'NOT_SERVING', 'UNKNOWN', 'SERVICE_UNKNOWN', 'UNREACHABLE', 'TIMEOUT'];
 
@@ -219,10 +227,17 @@ export const SHAPES: Record<string, SchemaObject> = {
   Message: message,
   MessageList: listOf('Message'),
   Liveness: shape<{ code: number; success: boolean }>({ code: { type: 'integer', const: 200 }, success: { type: 'boolean', const: true } }),
-  Readiness: shape<{ ready: boolean; srvs: object }>({
-    ready: { type: 'boolean' },
-    srvs: { type: 'object', additionalProperties: { type: 'string', enum: SRV_STATES }, description: 'each srv and its health' },
-  }),
+  Readiness: {
+    type: 'object',
+    description: '200: serving (degraded when some srv is not SERVING); 503: starting or draining',
+    properties: {
+      ready: { type: 'boolean' },
+      degraded: { type: 'boolean', description: 'some srv is not SERVING (the instance still takes traffic)' },
+      srvs: { type: 'object', additionalProperties: { type: 'string', enum: SRV_STATES }, description: 'each srv and its health' },
+      reason: { type: 'string', enum: ['starting', 'draining'], description: 'why this instance takes no traffic' },
+    },
+    required: ['ready'],
+  },
 };
 
 export { ref as schemaRef };

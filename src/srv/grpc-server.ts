@@ -94,7 +94,11 @@ function toUnaryHandler(
     const fault = faults?.(name);
     if (fault === 'before') return callback(INJECTED);
     const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
+    let answered = false;
+    // grpc-js also reports a call as cancelled when its stream closes after the answer: nothing left to stop then.
+    call.on('cancelled', () => {
+      if (!answered) abort.abort();
+    });
     const rawDeadline = call.getDeadline();
     const deadline = rawDeadline instanceof Date ? rawDeadline : Number.isFinite(rawDeadline) ? new Date(rawDeadline) : undefined;
     let responseMetadata: grpc.Metadata | undefined;
@@ -111,11 +115,13 @@ function toUnaryHandler(
     if (features) ctx.setResponseMetadata(FEATURES_KEY, features);
     fn(call.request, ctx).then(
       (response) => {
+        answered = true;
         if (fault === 'after') return callback(INJECTED);
         if (responseMetadata) call.sendMetadata(responseMetadata);
         callback(null, response);
       },
       (err: unknown) => {
+        answered = true;
         if (err instanceof RpcError) return callback(err.toStatus());
         const relayed = relayedStatus(err);
         if (relayed) return callback(relayed);

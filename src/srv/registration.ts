@@ -1,17 +1,19 @@
-// Registration in Consul (only when CONSUL_HTTP_ADDR is set): a srv registers under its service name
-// with an id unique per instance, the address others should dial, tags, and a gRPC health check that the
-// agent runs on the registered interval; it deregisters when it stops. An agent that cannot be reached
+// Registration in Consul (only when CONSUL_HTTP_ADDR is set): a srv (or the gateway) registers under its
+// service name with an id unique per instance, the address others should dial, tags, and a health check
+// the agent runs on the registered interval (gRPC for a srv, HTTP for the gateway); it deregisters when it stops. An agent that cannot be reached
 // at start is asked again with backoff, and every failure is logged.
-import { consulAt, within } from '../../global/consul';
+import { type ConsulAgent, consulAt, within } from '../../global/consul';
 import type { Logger } from '../../global/logger';
 
 export interface RegistrationSpec {
-  agent: string;
+  agent: ConsulAgent;
   /** The service name others discover (SRV_NAME). */
   name: string;
   /** host:port others dial (ADVERTISE_ADDR, or the listen address). */
   address: string;
   tags: string[];
+  /** What the agent checks: the gRPC health service at `address` (default), or an HTTP GET of this URL (2xx passes). */
+  httpCheck?: string;
   checkIntervalMs: number;
   deregisterCriticalAfterMs: number;
   logger: Logger;
@@ -44,9 +46,9 @@ export function registerInConsul(spec: RegistrationSpec): Registration {
     port,
     tags: spec.tags,
     check: {
-      name: `${spec.name} gRPC health`,
-      grpc: spec.address,
-      grpcusetls: false,
+      ...(spec.httpCheck
+        ? { name: `${spec.name} HTTP readiness`, http: spec.httpCheck, method: 'GET' }
+        : { name: `${spec.name} gRPC health`, grpc: spec.address, grpcusetls: false }),
       interval: seconds(spec.checkIntervalMs),
       timeout: seconds(Math.min(spec.checkIntervalMs, 5000)),
       deregistercriticalserviceafter: seconds(spec.deregisterCriticalAfterMs),
@@ -61,11 +63,11 @@ export function registerInConsul(spec: RegistrationSpec): Registration {
     try {
       await within(AGENT_TIMEOUT_MS, consul.agent.service.register(definition));
       registered = true;
-      spec.logger.info({ id, agent: spec.agent, address: spec.address }, 'registered in Consul');
+      spec.logger.info({ id, agent: spec.agent.address, address: spec.address }, 'registered in Consul');
     } catch (err) {
       const waitMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** tries);
       spec.logger.warn(
-        { err: (err as Error).message, agent: spec.agent, retryInMs: waitMs },
+        { err: (err as Error).message, agent: spec.agent.address, retryInMs: waitMs },
         'could not register in Consul; will try again',
       );
       retry = setTimeout(() => void attempt(tries + 1), waitMs);

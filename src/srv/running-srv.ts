@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type * as grpc from '@grpc/grpc-js';
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { consulAgentOf } from '../../global/consul';
 import type { Logger } from '../../global/logger';
 import { startDefaultMetrics, startMetricsServer } from '../../global/metrics';
 import type { SrvName } from '../../global/wire';
@@ -30,6 +31,9 @@ export interface RunningSrv {
 /** A srv's Consul settings (see global/config.ts); registration happens only with CONSUL_HTTP_ADDR. */
 export interface GovernanceConfig {
   CONSUL_HTTP_ADDR?: string | undefined;
+  CONSUL_HTTP_TOKEN?: string | undefined;
+  CONSUL_HTTP_SSL?: boolean | undefined;
+  CONSUL_CACERT?: string | undefined;
   SRV_NAME: string;
   ADVERTISE_ADDR?: string | undefined;
   HEALTH_CHECK_INTERVAL_SECONDS: number;
@@ -97,9 +101,10 @@ export async function startSrv<Schema, D extends grpc.ServiceDefinition>(def: Sr
     `${def.name} srv listening`,
   );
   const checkIntervalMs = governance.HEALTH_CHECK_INTERVAL_SECONDS * 1000;
-  const registration = governance.CONSUL_HTTP_ADDR
+  const agent = consulAgentOf(governance);
+  const registration = agent
     ? registerInConsul({
-        agent: governance.CONSUL_HTTP_ADDR,
+        agent,
         name: governance.SRV_NAME,
         address: governance.ADVERTISE_ADDR ?? server.address,
         tags: [def.name, `dialect-${database.dialect}`],

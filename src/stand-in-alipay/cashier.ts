@@ -81,11 +81,7 @@ const MAX_VISITS = 1000;
 const esc = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-function page(title: string, body: string): string {
-  return `<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
+const STYLE = `
 body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:0;background:#f4f6f9;color:#222}
 header{background:#1677ff;color:#fff;padding:14px 24px;font-size:18px}
 header small{opacity:.85;margin-left:12px;font-size:13px}
@@ -99,7 +95,24 @@ button.test{border-color:#999;color:#666}
 form{display:inline}
 .refused{color:#c00}
 code{background:#f0f0f0;padding:1px 4px;border-radius:3px;word-break:break-all}
-</style></head>
+`;
+
+/**
+ * The pages run no script at all, and take only their own style sheet (by its hash): whatever a request
+ * carries into a page is escaped, and this stops anything that slipped through from running.
+ */
+const CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${crypto.createHash('sha256').update(STYLE).digest('base64')}'`,
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${STYLE}</style></head>
 <body><header>支付宝 · 收银台<small>local stand-in for the dev stack, not Alipay</small></header>
 <main>${body}</main></body></html>`;
 }
@@ -109,6 +122,8 @@ function send(res: http.ServerResponse, status: number, html: string): void {
     'content-type': 'text/html; charset=utf-8',
     'content-length': Buffer.byteLength(html),
     'cache-control': 'no-store',
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
   });
   res.end(html);
 }

@@ -139,6 +139,16 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Alipay labels its JSON answers text/html, and they echo the request (a refused signature quotes the whole
+ * signed string): a browser opening one must not find markup in it. `<`, `>` and `&` go out as JSON escapes,
+ * which parse to the same text, and nothing in an answer may run.
+ */
+function htmlSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+const NOT_A_PAGE = { 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'x-content-type-options': 'nosniff' };
+
 export async function startStandInAlipay(options: StandInAlipayOptions): Promise<StandInAlipay> {
   const tolerance = options.timestampToleranceMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;
@@ -260,10 +270,10 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
 
   /** Serializes the answer once and splices that exact text into the body, so its signature covers it. */
   function send(res: http.ServerResponse, responseKey: string, answer: Answer, badSign = false): void {
-    const inner = JSON.stringify(answer);
+    const inner = htmlSafeJson(answer);
     const signature = badSign ? corrupt(sign(inner)) : sign(inner);
-    const body = `{${JSON.stringify(responseKey)}:${inner},"sign":${JSON.stringify(signature)}}`;
-    res.writeHead(200, { 'content-type': 'text/html;charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    const body = `{${htmlSafeJson(responseKey)}:${inner},"sign":${JSON.stringify(signature)}}`;
+    res.writeHead(200, { 'content-type': 'text/html;charset=utf-8', 'content-length': Buffer.byteLength(body), ...NOT_A_PAGE });
     res.end(body);
   }
 
@@ -337,7 +347,9 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
     const failure = failures.get(method)?.shift();
     if (failure === 'hang') return; // never answered; close() drops the connection
     if (failure === 'http500') {
-      res.writeHead(500, { 'content-type': 'text/html;charset=utf-8' }).end('<html><body>500 Internal Server Error</body></html>');
+      res
+        .writeHead(500, { 'content-type': 'text/html;charset=utf-8', ...NOT_A_PAGE })
+        .end('<html><body>500 Internal Server Error</body></html>');
       return;
     }
 
@@ -358,7 +370,7 @@ export async function startStandInAlipay(options: StandInAlipayOptions): Promise
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500).end(String(err));
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8', ...NOT_A_PAGE }).end(String(err));
     });
   });
   await new Promise<void>((resolve, reject) => {

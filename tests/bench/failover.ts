@@ -76,7 +76,9 @@ async function main(): Promise<void> {
     procs.push(await startBuilt('gateway', 'src/main.js', { ...common, ...gatewayEnv(port, secrets), ...srvTargetsEnv(CONSUL_TARGETS) }));
     for (;;) {
       await agent.checkNow();
-      if (agent.services().every((s) => s.checks.every((c) => c.status === 'passing')) && agent.services().length === 3 * INSTANCES) break;
+      // Every srv instance, and the gateway itself (it registers too), passing.
+      if (agent.services().every((s) => s.checks.every((c) => c.status === 'passing')) && agent.services().length === 3 * INSTANCES + 1)
+        break;
     }
 
     const base = `http://127.0.0.1:${port}`;

@@ -21,7 +21,6 @@
 //   BENCH_ROUTES=orders,health (only the routes whose name contains one of these; default all)
 //   BENCH_PROFILE_DIR=<dir> (the gateway processes run with --cpu-prof and write their profiles there on exit)
 //   BENCH_GATEWAY_NODE_ARGS="--flag …" (Node flags for the gateway processes, to compare e.g. GC settings)
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +30,7 @@ import { signToken } from '../../middlewares/auth';
 import { type DevSecrets, ensureDevSecrets } from '../../src/dev-secrets';
 import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startNode, startSrvProcesses, stopAll } from './deployed';
 import type { DirectRpc, DirectUser, HttpRequestSpec, LoadJob, LoadMessage, LoadResult } from './gateway-load';
+import { CLOCK_TICKS_PER_SECOND, processTree, statFields } from './proc-cpu';
 
 const GOODS_IDS = Array.from({ length: 20 }, (_, i) => i + 1);
 const USERS = 256;
@@ -308,18 +308,6 @@ function serverPids(s: Scenario, system: System): number[] {
 
 // ---------------------------------------------------------------------------------------------- CPU time
 
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): [0] is state, [1] ppid. */
-function statFields(pid: number | string): string[] | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined; // gone
-  }
-}
-
 /** CPU time (utime + stime, clock ticks) of a process, all its threads and of its main thread alone. */
 interface ProcessTicks {
   all: number;
@@ -335,21 +323,6 @@ function processTicks(pid: number): ProcessTicks | undefined {
   const all = statFields(pid);
   const main = statFields(`${pid}/task/${pid}`);
   return all && main ? { all: ticksOf(all), main: ticksOf(main) } : undefined;
-}
-
-/** The process and all its descendants (the gateway's cluster workers), from the ppid in /proc/<pid>/stat. */
-function processTree(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const ppid = statFields(entry)?.[1];
-    if (ppid !== undefined) parentOf.set(Number(entry), Number(ppid));
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++) {
-    for (const [pid, ppid] of parentOf) if (ppid === tree[i]) tree.push(pid);
-  }
-  return tree;
 }
 
 /** Busy and total clock ticks of the whole machine (all cores), from /proc/stat. */

@@ -15,6 +15,7 @@
 //   BENCH_STORES=sqlite,mariadb   BENCH_SCENARIOS=hot,spread (also: scarce)   BENCH_CONCURRENCY=1,8,32,64
 //   BENCH_ORDERS=400 (orders per run)   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306   BENCH_SETTLE_MS=15000
 //   BENCH_MODES=deployed,one-process   BENCH_GATEWAY_WORKERS=2 (deployed mode)
+//   BENCH_PROFILE_DIR=<dir> (deployed mode: every process runs with --cpu-prof and writes its profile there on exit)
 //   BENCH_TRANSPORTS=relay,broker: how stock returns, timeouts and events travel: the outbox relay alone, or
 //   published on RabbitMQ at BENCH_BROKER_URL (default amqp://guest:guest@127.0.0.1:5672; skipped, saying why,
 //   when it does not answer), each system on a prefix of its own, deleted afterwards (CONTRACT §7)
@@ -39,6 +40,7 @@ import { startAllSrvs } from '../../src/srv/all';
 import { brokerNames } from '../../src/srv/broker';
 import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
 import type { LoadJob, LoadResult } from './load-worker';
+import { groupsCpuMs, processesNamed, processTree, type WatchedGroup } from './proc-cpu';
 
 type StoreKind = 'sqlite' | 'mariadb';
 type Scenario = 'hot' | 'spread' | 'scarce';
@@ -53,6 +55,8 @@ const LIVE_STATUSES = [...UNPAID_STATUSES, TRADE_SUCCESS, TRADE_FINISHED];
 const DTM_BARRIER_TPS = 531;
 const DTM_CORES = 4;
 const WARM_UP_ORDERS = 300;
+/** The database server's process group in the CPU table: shown, but not part of our processes' total. */
+const DATABASE_SERVER = 'mariadb';
 const ORDER_FORM = { address: '北京市朝阳区望京SOHO T1', name: '压测', mobile: '13800138000', post: '请尽快发货' };
 
 // ---------------------------------------------------------------------------------------------- settings
@@ -68,6 +72,7 @@ interface Settings {
   orders: number;
   mysqlUrl: string;
   settleMs: number;
+  profileDir: string | undefined;
 }
 
 function readSettings(env: NodeJS.ProcessEnv): Settings {
@@ -96,6 +101,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
     orders: positive('BENCH_ORDERS', env.BENCH_ORDERS || '400'),
     mysqlUrl: (env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306').replace(/\/+$/, ''),
     settleMs: positive('BENCH_SETTLE_MS', env.BENCH_SETTLE_MS || '15000'),
+    profileDir: env.BENCH_PROFILE_DIR ? path.resolve(env.BENCH_PROFILE_DIR) : undefined,
   };
 }
 
@@ -224,6 +230,11 @@ interface System {
   srv: SrvConn;
   storage: Storage;
   token(userId: number): string;
+  /**
+   * The processes whose CPU time makes an order's cost, read from /proc: deployed, the gateway (its workers
+   * included) and each srv; one-process, this process.
+   */
+  processes(): WatchedGroup[];
   stop(): Promise<void>;
 }
 
@@ -231,15 +242,16 @@ interface System {
 // (still twice the default deadline, so no attempt is taken over while its request may be running).
 const ORDER_SRV_ENV = { RELAY_INTERVAL_MS: '200', ATTEMPT_RECOVER_SECONDS: '10' };
 
-async function startSystem(mode: Mode, storage: Storage, gatewayWorkers: number, broker: BenchBroker | undefined): Promise<System> {
+async function startSystem(mode: Mode, storage: Storage, settings: Settings, broker: BenchBroker | undefined): Promise<System> {
   // Every srv gets the broker settings; the inventory and order srvs are the ones that use them.
   const withBroker = broker ? { ...storage, env: { ...storage.env, ...broker.env } } : storage;
-  const system = mode === 'deployed' ? await startDeployed(withBroker, gatewayWorkers) : await startOneProcess(withBroker);
+  const system =
+    mode === 'deployed' ? await startDeployed(withBroker, settings.gatewayWorkers, settings.profileDir) : await startOneProcess(withBroker);
   return broker ? { ...system, storage, waitingMessages: broker.waiting } : system;
 }
 
 /** Every srv and the gateway (with its workers) a `node dist/…` process of its own, as in production. */
-async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<System> {
+async function startDeployed(storage: Storage, gatewayWorkers: number, profileDir: string | undefined): Promise<System> {
   const procs: Proc[] = [];
   const srv: { conn?: SrvConn } = {};
   const stop = async () => {
@@ -247,7 +259,8 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
     await stopAll(procs);
   };
   try {
-    const common = { ...storage.env, LOG_LEVEL: 'warn' };
+    const profile: Record<string, string> = profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {};
+    const common = { ...storage.env, ...profile, LOG_LEVEL: 'warn' };
     const targets = await startSrvProcesses(common, ORDER_SRV_ENV, procs);
     const secrets = ensureDevSecrets(storage.env.DATA_DIR);
     const port = await freePort();
@@ -260,6 +273,7 @@ async function startDeployed(storage: Storage, gatewayWorkers: number): Promise<
       srv: srv.conn,
       storage,
       token: (userId) => signToken(secrets.jwtKey, { userId, nickName: `bench${userId}` }),
+      processes: () => procs.map((p) => ({ name: p.name, pids: p.child.pid === undefined ? [] : processTree(p.child.pid) })),
       stop,
     };
   } catch (err) {
@@ -310,6 +324,7 @@ async function startOneProcess(storage: Storage): Promise<System> {
       srv: gateway.srv,
       storage,
       token: (userId) => signToken(config.JWT_KEY, { userId, nickName: `bench${userId}` }),
+      processes: () => [{ name: 'this process', pids: [process.pid] }],
       async stop() {
         await gateway.stop();
         await srvs.stop();
@@ -363,9 +378,17 @@ interface Busy {
   cores: number;
 }
 
+/** CPU time per 2xx order, in ms, by process group (see System.processes), from /proc. */
+interface OrderCpu {
+  groups: { name: string; msPerOrder: number }[];
+  /** All the groups together: gateway + srvs (deployed), or this whole process (one-process). */
+  totalMsPerOrder: number;
+}
+
 interface RunReport extends RunPlan {
   load: LoadResult;
   busy: Busy;
+  cpu: OrderCpu;
   counters: Counters;
 }
 
@@ -418,10 +441,15 @@ interface BusySample {
   elu: EventLoopUtilization;
   cpu: NodeJS.CpuUsage;
   machineMs: number;
+  /** CPU ms of each watched process group so far. */
+  groupsMs: number[];
 }
 
-/** Samples the main thread's event-loop utilisation and the process's CPU time every 100 ms until stopped. */
-function sampleBusy(): { stop(): BusySample[] } {
+/**
+ * Samples the main thread's event-loop utilisation, the process's CPU time and the watched processes' CPU time
+ * every 100 ms until stopped.
+ */
+function sampleBusy(groups: readonly WatchedGroup[]): { stop(): BusySample[] } {
   const samples: BusySample[] = [];
   const take = () =>
     samples.push({
@@ -429,6 +457,7 @@ function sampleBusy(): { stop(): BusySample[] } {
       elu: performance.eventLoopUtilization(),
       cpu: process.cpuUsage(),
       machineMs: machineBusyMs(),
+      groupsMs: groupsCpuMs(groups),
     });
   take();
   const timer = setInterval(take, 100);
@@ -445,15 +474,38 @@ function sampleBusy(): { stop(): BusySample[] } {
   };
 }
 
-/** Busy-ness between the last sample at or before `from` and the first at or after `to`. */
+/** The last sample at or before `from` and the first at or after `to`. */
+function samplesAround(samples: BusySample[], window: { from: number; to: number }): { first: BusySample; last: BusySample } {
+  return {
+    first: [...samples].reverse().find((s) => s.at <= window.from) ?? samples[0]!,
+    last: samples.find((s) => s.at >= window.to) ?? samples[samples.length - 1]!,
+  };
+}
+
+/** Busy-ness between the samples around the window. */
 function busyIn(mode: Mode, samples: BusySample[], window: { from: number; to: number }): Busy {
-  const first = [...samples].reverse().find((s) => s.at <= window.from) ?? samples[0]!;
-  const last = samples.find((s) => s.at >= window.to) ?? samples[samples.length - 1]!;
+  const { first, last } = samplesAround(samples, window);
   const wallMs = Math.max(1, last.at - first.at);
   if (mode === 'deployed') return { loop: Number.NaN, cores: (last.machineMs - first.machineMs) / wallMs };
   const elu = performance.eventLoopUtilization(last.elu, first.elu);
   const cpuMs = (last.cpu.user - first.cpu.user + last.cpu.system - first.cpu.system) / 1000;
   return { loop: elu.utilization, cores: cpuMs / wallMs };
+}
+
+/** Each watched group's CPU time in the window, per 2xx order. */
+function cpuPerOrder(
+  groups: readonly WatchedGroup[],
+  samples: BusySample[],
+  window: { from: number; to: number },
+  orders: number,
+): OrderCpu {
+  const { first, last } = samplesAround(samples, window);
+  const perOrder = groups.map((g, i) => ({
+    name: g.name,
+    msPerOrder: ((last.groupsMs[i] ?? 0) - (first.groupsMs[i] ?? 0)) / Math.max(1, orders),
+  }));
+  const ours = perOrder.filter((g) => g.name !== DATABASE_SERVER);
+  return { groups: perOrder, totalMsPerOrder: ours.reduce((sum, g) => sum + g.msPerOrder, 0) };
 }
 
 function runLoad(job: LoadJob): Promise<LoadResult> {
@@ -541,7 +593,11 @@ async function runOne(system: System, plan: RunPlan, settleMs: number): Promise<
   await inBatches(users, 32, (userId) => system.srv.order.CreateCartItem({ userId, goodsId: pickGoods(), nums: 1, checked: true }));
   const tokens = users.map((userId) => system.token(userId));
 
-  const sampler = sampleBusy();
+  // The database server works for the orders too; on MariaDB its process is shown beside ours (it may serve others).
+  const database =
+    plan.store === 'mariadb' && plan.mode === 'deployed' ? [{ name: DATABASE_SERVER, pids: processesNamed(['mariadbd', 'mysqld']) }] : [];
+  const watched = [...system.processes(), ...database];
+  const sampler = sampleBusy(watched);
   let load: LoadResult;
   try {
     load = await runLoad({
@@ -555,9 +611,11 @@ async function runOne(system: System, plan: RunPlan, settleMs: number): Promise<
   } finally {
     sampler.stop();
   }
-  const busy = busyIn(plan.mode, sampler.stop(), load.window);
+  const samples = sampler.stop();
+  const busy = busyIn(plan.mode, samples, load.window);
+  const cpu = cpuPerOrder(watched, samples, load.window, okCount(load));
   const counters = await count(system, plan, initial, load, settleMs);
-  return { ...plan, load, busy, counters };
+  return { ...plan, load, busy, cpu, counters };
 }
 
 // ---------------------------------------------------------------------------------------------- output
@@ -647,6 +705,40 @@ function table(rows: string[][]): string {
 
 const out = (text = '') => process.stdout.write(`${text}\n`);
 
+function cpuLine(cpu: OrderCpu): string {
+  return `${cpu.totalMsPerOrder.toFixed(2)} (${cpu.groups.map((g) => `${g.name} ${g.msPerOrder.toFixed(2)}`).join(', ')})`;
+}
+
+/** Whole-system CPU per order beside orders/s: one row per run, one column per process group. */
+function cpuTable(reports: RunReport[]): string {
+  const names = [...new Set(reports.flatMap((r) => r.cpu.groups.map((g) => g.name)))];
+  const header = ['mode', 'transport', 'store', 'scenario', 'conc', 'orders/s', 'CPU ms/order', ...names];
+  const rows = reports.map((r) => [
+    r.mode,
+    r.transport,
+    r.store,
+    r.scenario,
+    String(r.concurrency),
+    ((okCount(r.load) / r.load.wallMs) * 1000).toFixed(0),
+    r.cpu.totalMsPerOrder.toFixed(2),
+    ...names.map((name) => {
+      const group = r.cpu.groups.find((g) => g.name === name);
+      return group ? group.msPerOrder.toFixed(2) : '—';
+    }),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i < 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [
+    'whole-system CPU per order (user + system time from /proc over the run, ÷ 2xx orders): CPU ms/order = the gateway (its',
+    'workers included) and the srvs in deployed mode, this whole process (load generator included) in one-process mode;',
+    `${DATABASE_SERVER} = the database server's own CPU, beside the total, not in it (it may be serving other work too);`,
+    "with the broker transport RabbitMQ's own CPU is not in it either.",
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
+}
+
 /** Busy CPU time of the whole machine (all processes), in ms. */
 function machineBusyMs(): number {
   return os.cpus().reduce((sum, { times }) => sum + times.user + times.nice + times.sys + times.irq, 0);
@@ -721,7 +813,7 @@ async function main(): Promise<void> {
         }
         let system: System | undefined;
         try {
-          system = await startSystem(mode, storage, settings.gatewayWorkers, broker);
+          system = await startSystem(mode, storage, settings, broker);
           out(
             (mode === 'deployed'
               ? `deployed ${store}: 4 srv processes and the gateway with GATEWAY_WORKERS=${settings.gatewayWorkers}, from dist/`
@@ -756,6 +848,7 @@ async function main(): Promise<void> {
                 `  done ${cells.slice(0, 5).join(' ')}: ${cells[6]} orders/s, p50 ${cells[7]} ms, p99 ${cells[8]} ms, cores ${cells[10]}, ` +
                   `consistent: ${cells[18]}; first answer per connection: p50 ${percentile(first, 50).toFixed(1)} ms, max ${percentile(first, 100).toFixed(1)} ms`,
               );
+              out(`    CPU ms per order: ${cpuLine(report.cpu)}`);
             }
           }
         } finally {
@@ -783,6 +876,8 @@ async function main(): Promise<void> {
   ];
   for (const line of legend) out(line);
   for (const s of skipped) out(s);
+  out();
+  out(cpuTable(reports));
   out();
 
   const best = new Map<string, number>();

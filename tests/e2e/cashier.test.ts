@@ -87,10 +87,17 @@ async function orderStatus(o: Placed): Promise<string> {
   return (await api(stack.app, o.token).get(`/o/v1/orders/${o.id}`).expect(200)).body.status;
 }
 
+/** A fresh page; whatever it shows, the browser must not have refused anything under a Content-Security-Policy. */
 async function withPage<T>(use: (page: Page) => Promise<T>): Promise<T> {
   const page = await browser.newPage({ viewport: { width: 900, height: 460 } });
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) refused.push(message.text());
+  });
   try {
-    return await use(page);
+    const result = await use(page);
+    expect(refused).toEqual([]);
+    return result;
   } finally {
     await page.close();
   }
@@ -110,6 +117,15 @@ describe('the stand-in cashier in a browser', () => {
     await withPage(async (page) => {
       const opened = await page.goto(o.alipayUrl);
       expect(opened?.status()).toBe(200);
+      expect(opened?.headers()['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-/);
+      // Its own style sheet is allowed by its hash: the header is Alipay blue.
+      expect(
+        await page.$eval(
+          'header',
+          (h) =>
+            (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(h).backgroundColor,
+        ),
+      ).toBe('rgb(22, 119, 255)');
       expect(await page.textContent('#order-sn')).toBe(o.orderSn);
       expect(await page.textContent('#amount')).toBe(o.amount);
       expect(await page.textContent('#subject')).toBe(`慕学生鲜订单-${o.orderSn}`);
@@ -212,7 +228,8 @@ describe('Swagger UI in a browser', () => {
       page.on('request', (req) => {
         if (!req.url().startsWith(base) && !req.url().startsWith('data:')) foreign.push(req.url());
       });
-      await page.goto(`${base}/docs`);
+      const opened = await page.goto(`${base}/docs`);
+      expect(opened?.headers()['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self'/);
       await page.waitForSelector('.opblock-summary');
       await screenshot(page, 'swagger-ui.png');
       return page.$$eval('.opblock-summary', (blocks) =>

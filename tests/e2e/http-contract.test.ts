@@ -28,6 +28,13 @@ describe('GET /health', () => {
     const res = await request(stack.app).get('/health');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ code: 200, success: true });
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('when asked with an acceptable X-Request-Id then that id comes back; an unacceptable one is replaced', async () => {
+    expect((await request(stack.app).get('/health').set('X-Request-Id', 'probe-7')).headers['x-request-id']).toBe('probe-7');
+    const forged = await request(stack.app).get('/health').set('X-Request-Id', 'a b"c');
+    expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('when asked then it costs no access line, while every other request gets exactly one, without headers', async () => {

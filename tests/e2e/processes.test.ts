@@ -219,15 +219,15 @@ describe('npm start (the dev stack) and npm run token', () => {
         HEALTH_CHECK_INTERVAL_SECONDS: '1',
       });
       await stack.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('dev stack ready'), 20_000);
-      // Each srv registers in the background once it listens (retrying while the agent is away): wait for all four.
+      // Each srv and the gateway register in the background once they listen (retrying while the agent is away): wait for all five.
       const registered = (l: { msg?: unknown }) => l.msg === 'registered in Consul';
-      await stack.waitForLog(() => stack.lines.filter(registered).length === 4, 20_000);
+      await stack.waitForLog(() => stack.lines.filter(registered).length === 5, 20_000);
       expect(
         agent
           .services()
           .map((s) => s.name)
           .sort(),
-      ).toEqual(['goods-srv', 'inventory-srv', 'order-srv', 'userop-srv']);
+      ).toEqual(['goods-srv', 'inventory-srv', 'order-srv', 'order-web', 'userop-srv']);
       await agent.checkNow();
       const ready = await waitFor(
         () => get(port, '/health/ready'),
@@ -235,11 +235,12 @@ describe('npm start (the dev stack) and npm run token', () => {
       );
       expect(JSON.parse(ready.body)).toEqual({
         ready: true,
+        degraded: false,
         srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' },
       });
       stack.child.kill('SIGTERM');
       expect(await stack.exited).toEqual({ code: 0, signal: null });
-      expect(agent.services()).toEqual([]); // each srv deregistered on its way out
+      expect(agent.services()).toEqual([]); // each srv and the gateway deregistered on their way out
     } finally {
       await agent.close();
     }

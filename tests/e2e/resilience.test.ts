@@ -7,12 +7,15 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goodsSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
+import { serviceDefinitions } from '../../global/proto';
 import type { SrvName } from '../../global/wire';
+import type { Instance } from '../../routes/health';
+import { buildGatewayApp } from '../../src/gateway';
 import { startGoodsSrv } from '../../src/srv/goods';
 import type { RunningSrv } from '../../src/srv/running-srv';
 import { createTestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
-import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
+import { buildGateway, type Gateway, gatewayConfig, type Stack, startStack } from '../helpers/stack';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
 
@@ -79,11 +82,11 @@ describe('GET /health/ready', () => {
     const res = await request(stack.app).get('/health/ready');
     expect({ status: res.status, body: res.body }).toEqual({
       status: 200,
-      body: { ready: true, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' } },
+      body: { ready: true, degraded: false, srvs: { goods: 'SERVING', inventory: 'SERVING', order: 'SERVING', userop: 'SERVING' } },
     });
   });
 
-  it('when one srv is gone and another hangs then 503 within about a second, naming both', async () => {
+  it('when one srv is gone and another hangs then still 200, degraded, within about a second, naming both; srv_up says the same', async () => {
     const gone = await startTcpProxy(stack.targets.goods);
     const hung = await startTcpProxy(stack.targets.inventory);
     extra.push(gone, hung);
@@ -95,11 +98,31 @@ describe('GET /health/ready', () => {
     const res = await request(gateway.app).get('/health/ready');
     expect(performance.now() - started).toBeLessThan(3000);
     expect({ status: res.status, body: res.body }).toEqual({
-      status: 503,
-      body: { ready: false, srvs: { goods: 'UNREACHABLE', inventory: 'TIMEOUT', order: 'SERVING', userop: 'SERVING' } },
+      status: 200,
+      body: { ready: true, degraded: true, srvs: { goods: 'UNREACHABLE', inventory: 'TIMEOUT', order: 'SERVING', userop: 'SERVING' } },
     });
+    const metrics = (await request(gateway.app).get('/metrics')).text;
+    expect(metrics).toMatch(/^srv_up\{srv="goods"\} 0$/m);
+    expect(metrics).toMatch(/^srv_up\{srv="inventory"\} 0$/m);
+    expect(metrics).toMatch(/^srv_up\{srv="order"\} 1$/m);
+    expect(metrics).toMatch(/^srv_up\{srv="userop"\} 1$/m);
     // Liveness stays the course's: the process answers.
     expect((await request(gateway.app).get('/health')).status).toBe(200);
+  });
+});
+
+describe('readiness of an instance that is starting or draining', () => {
+  it.each(['starting', 'draining'] as const)('when it is %s then 503 naming why, whatever the srvs say', async (phase) => {
+    const instance: Instance = { phase };
+    const { app, srv } = buildGatewayApp(gatewayConfig(stack.targets), silentLogger, Date.now, instance);
+    try {
+      const res = await request(app).get('/health/ready');
+      expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { ready: false, reason: phase } });
+      instance.phase = 'serving';
+      expect((await request(app).get('/health/ready')).status).toBe(200);
+    } finally {
+      srv.close();
+    }
   });
 });
 
@@ -175,6 +198,70 @@ describe('the breaker: a srv that keeps timing out', () => {
     );
     expect(back.status).toBe(200);
     for (let i = 0; i < 3; i++) expect((await list()).status).toBe(200);
+  });
+});
+
+describe('overload is not an outage: the in-flight limit and the breaker', () => {
+  it('when as many calls as SRV_MAX_IN_FLIGHT are in flight to a srv then the next is refused at once with 503 OVERLOADED and Retry-After, and it is taken again once they finish', async () => {
+    const proxy = await startTcpProxy(stack.targets.order);
+    const gateway = buildGateway({ ...stack.targets, order: proxy.address }, { GRPC_DEADLINE_MS: '1500', SRV_MAX_IN_FLIGHT: '2' });
+    extra.push(proxy, gateway);
+    const list = () => api(gateway.app, stack.token(88_020)).get('/o/v1/orders');
+    proxy.freeze();
+    // supertest sends on then(): start both now.
+    const held = [list(), list()].map((test) => test.then((res) => res));
+    await new Promise((resolve) => setTimeout(resolve, 150)); // both calls are on their way to the frozen srv
+    const started = performance.now();
+    const shed = await list();
+    expect(performance.now() - started).toBeLessThan(500);
+    expect({ status: shed.status, body: shed.body, retryAfter: shed.headers['retry-after'] }).toEqual({
+      status: 503,
+      body: { msg: '订单服务繁忙，请稍后重试', code: 'OVERLOADED', requestId: expect.any(String) },
+      retryAfter: '1',
+    });
+    // Another srv is not limited by this one's calls.
+    expect((await api(gateway.app, stack.token(88_020)).get('/up/v1/address')).status).toBe(200);
+    proxy.thaw();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    expect((await list()).status).toBe(200);
+  });
+
+  it('when a busy srv answers some calls while others time out then the breaker stays closed; when it answers none it opens', async () => {
+    // An order srv that answers every fourth OrderList at once and lets the rest wait past the deadline: busy, not hung.
+    const server = new grpc.Server();
+    let calls = 0;
+    const late: Array<() => void> = [];
+    server.addService(serviceDefinitions().order.service, {
+      OrderList: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {
+        const answer = () => callback(null, { total: 0, data: [] });
+        if (calls++ % 4 === 0) answer();
+        else late.push(answer);
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    extra.push({ close: () => void server.forceShutdown() });
+    const gateway = buildGateway(
+      { ...stack.targets, order: `127.0.0.1:${port}` },
+      { GRPC_DEADLINE_MS: '300', BREAKER_TIMEOUTS: '3', BREAKER_COOLDOWN_MS: '5000' },
+    );
+    extra.push(gateway);
+    const list = () => api(gateway.app, stack.token(88_021)).get('/o/v1/orders');
+    const statuses = (await Promise.all(Array.from({ length: 8 }, list))).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 504, 504, 504, 504, 504, 504]);
+    // Six timeouts in a row, but the srv answered meanwhile: the next call is sent (answered at once: 200), not failed fast.
+    calls = 0;
+    expect((await list()).status).toBe(200);
+    for (const answer of late.splice(0)) answer();
+
+    // Hung: nothing answers while the calls wait. Three timeouts and it fails fast.
+    calls = 1;
+    for (let i = 0; i < 3; i++) expect((await list()).status).toBe(504);
+    calls = 0; // it would answer now, but the breaker does not ask during the cool-down
+    const fast = await list();
+    expect({ status: fast.status, code: fast.body.code }).toEqual({ status: 503, code: 'UNAVAILABLE' });
+    for (const answer of late.splice(0)) answer();
   });
 });
 

@@ -1,6 +1,6 @@
 // /up/v1 over HTTP against the real gateway and the real srvs: favourites, the address book, messages, and
 // checkout from the address book. Each test uses its own users; the goods srv's calls are counted.
-import type request from 'supertest';
+import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api } from '../helpers/http';
 import { buildGateway, type Gateway, type Stack, startStack } from '../helpers/stack';
@@ -46,6 +46,7 @@ const HOME = {
   signer_name: '韩梅梅',
   signer_mobile: '13700137000',
 };
+const ADD_TIME = expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
 const MESSAGE = { type: 2, subject: '配送太慢', message: '下单三天还没发货', file: 'https://static.mxshop.dev/upload/1.png' };
 
 /** A gateway whose srv `name` is reached through a proxy the test controls. */
@@ -187,6 +188,17 @@ describe('favourites: /up/v1/userfavs', () => {
   });
 });
 
+describe('favourites removed concurrently', () => {
+  it('when ten deletes of one favourite race then exactly one answers 200 and the others 404', async () => {
+    const user = as(1020);
+    for (let round = 0; round < 3; round++) {
+      await user.post('/up/v1/userfavs').send({ goods: 4 }).expect(200);
+      const answers = await Promise.all(Array.from({ length: 10 }, () => user.delete('/up/v1/userfavs/4')));
+      expect(answers.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(404)]);
+    }
+  });
+});
+
 describe('the address book: /up/v1/address', () => {
   it('when a user saves, changes and deletes an address then each answer is as the contract says', async () => {
     const user = as(2001);
@@ -204,6 +216,31 @@ describe('the address book: /up/v1/address', () => {
     expect(answer(await user.delete(`/up/v1/address/${id}`))).toEqual({ status: 404, body: envelope('收货地址不存在', 'NOT_FOUND') });
     // Deleted logically, as the course does.
     expect(await stack.query('userop', 'SELECT is_deleted FROM address WHERE id = ?', [id])).toEqual([{ is_deleted: 1 }]);
+  });
+
+  it('when the course SPA edits an address with PATCH then it is replaced as by PUT; another user’s answers 404', async () => {
+    const user = as(2011);
+    const { id } = (await user.post('/up/v1/address').send(HOME)).body as { id: number };
+    const moved = { ...HOME, city: '宁波市', signer_name: '李雷' };
+    expect(answer(await user.patch(`/up/v1/address/${id}`).send(moved))).toEqual({ status: 200, body: {} });
+    expect((await user.get('/up/v1/address')).body).toEqual({ total: 1, data: [{ id, user_id: 2011, ...moved }] });
+    expect(answer(await as(2012).patch(`/up/v1/address/${id}`).send(HOME))).toEqual({
+      status: 404,
+      body: envelope('收货地址不存在', 'NOT_FOUND'),
+    });
+    expect(answer(await user.patch(`/up/v1/address/${id}`).send({ ...HOME, signer_mobile: '1' }))).toEqual({
+      status: 400,
+      body: envelope('参数错误', 'INVALID_ARGUMENT', { signer_mobile: 'signer_mobile 非法的手机号码' }),
+    });
+  });
+
+  it('when ten deletes of one address race then exactly one answers 200 and the others 404', async () => {
+    const user = as(2013);
+    for (let round = 0; round < 3; round++) {
+      const { id } = (await user.post('/up/v1/address').send(HOME)).body as { id: number };
+      const answers = await Promise.all(Array.from({ length: 10 }, () => user.delete(`/up/v1/address/${id}`)));
+      expect(answers.map((r) => r.status).sort()).toEqual([200, ...Array(9).fill(404)]);
+    }
   });
 
   it('when another user changes, deletes or lists my address then 404 收货地址不存在 or absent, and mine is unchanged', async () => {
@@ -289,8 +326,17 @@ describe('messages: /up/v1/message', () => {
       body: {
         total: 2,
         data: [
-          { id: first.body.id, user_id: 3001, ...MESSAGE },
-          { id: second.body.id, user_id: 3001, type: 5, subject: '求购榴莲', message: '有没有猫山王？', file: '' },
+          { id: first.body.id, user_id: 3001, ...MESSAGE, message_type: 2, add_time: ADD_TIME },
+          {
+            id: second.body.id,
+            user_id: 3001,
+            type: 5,
+            message_type: 5,
+            subject: '求购榴莲',
+            message: '有没有猫山王？',
+            file: '',
+            add_time: ADD_TIME,
+          },
         ],
       },
     });
@@ -300,7 +346,7 @@ describe('messages: /up/v1/message', () => {
     const mine = (await as(3002).post('/up/v1/message').send(MESSAGE)).body.id as number;
     expect((await as(3003).get('/up/v1/message')).body).toEqual({ total: 0, data: [] });
     const all = (await as(3004, true).get('/up/v1/message')).body as { total: number; data: unknown[] };
-    expect(all.data).toEqual(expect.arrayContaining([{ id: mine, user_id: 3002, ...MESSAGE }]));
+    expect(all.data).toEqual(expect.arrayContaining([{ id: mine, user_id: 3002, ...MESSAGE, message_type: 2, add_time: ADD_TIME }]));
     expect(all.total).toBe(all.data.length);
   });
 
@@ -321,6 +367,123 @@ describe('messages: /up/v1/message', () => {
   });
 });
 
+describe('messages in the form encodings: the course SPA posts a FormData', () => {
+  const SPA_FILE = 'http://shop.projectsedu.com/media/message/images/a.png';
+  const BOUNDARY = '----WebKitFormBoundaryq5GZGdxK0xZ7qTbI';
+  /** The fields as Chromium writes a FormData: each a part with only a Content-Disposition, CRLF line ends. */
+  const spaBody = (fields: Array<[string, string]>) =>
+    `${fields.map(([name, value]) => `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`).join('')}--${BOUNDARY}--\r\n`;
+  const spaPost = (userId: number, body: string) =>
+    request(stack.app)
+      .post('/up/v1/message')
+      .set('Accept', 'application/json, text/plain, */*')
+      .set('Origin', 'http://127.0.0.1:8080')
+      .set('x-token', stack.token(userId))
+      .set('Content-Type', `multipart/form-data; boundary=${BOUNDARY}`)
+      .send(Buffer.from(body));
+
+  it('when the SPA posts its FormData (type "4", subject, message, file a URL) then it is saved as type 4', async () => {
+    const body = spaBody([
+      ['type', '4'],
+      ['subject', '退货'],
+      ['message', '草莓坏了两盒'],
+      ['file', SPA_FILE],
+    ]);
+    const created = await spaPost(3101, body);
+    expect(answer(created)).toEqual({ status: 200, body: { id: expect.any(Number) } });
+    expect((await as(3101).get('/up/v1/message')).body).toEqual({
+      total: 1,
+      data: [
+        {
+          id: created.body.id,
+          user_id: 3101,
+          type: 4,
+          message_type: 4,
+          subject: '退货',
+          message: '草莓坏了两盒',
+          file: SPA_FILE,
+          add_time: ADD_TIME,
+        },
+      ],
+    });
+  });
+
+  it('when the same form comes urlencoded then it is saved the same way', async () => {
+    const created = await as(3102)
+      .post('/up/v1/message')
+      .type('form')
+      .send(new URLSearchParams({ type: '3', subject: '询问', message: '几点送达？', file: '' }).toString());
+    expect(answer(created)).toEqual({ status: 200, body: { id: expect.any(Number) } });
+    expect((await stack.srv.userop.MessageList({ userId: 3102 })).data).toMatchObject([{ messageType: 3, subject: '询问' }]);
+  });
+
+  it.each(['4x', '0x4', ' 4', '', '4.0', '-4', '99999999999'])(
+    'when type is %j in a form encoding then 400 says type is invalid, not missing, in both encodings',
+    async (type) => {
+      const bad = { status: 400, body: envelope('参数错误', 'INVALID_ARGUMENT', { type: 'type 必须是1到5之间的整数' }) };
+      const fields: Array<[string, string]> = [
+        ['type', type],
+        ['subject', '主题'],
+        ['message', '内容'],
+      ];
+      expect(answer(await spaPost(3103, spaBody(fields)))).toEqual(bad);
+      const urlencoded = await as(3103).post('/up/v1/message').type('form').send(new URLSearchParams(fields).toString());
+      expect(answer(urlencoded)).toEqual(bad);
+      expect((await stack.srv.userop.MessageList({ userId: 3103 })).total).toBe(0);
+    },
+  );
+
+  it('when a form leaves fields out then each is named as missing, and the wrong one as wrong', async () => {
+    expect(answer(await spaPost(3104, spaBody([['type', '9']])))).toEqual({
+      status: 400,
+      body: envelope('参数错误', 'INVALID_ARGUMENT', {
+        type: 'type 必须是1到5之间的整数',
+        subject: 'subject 为必填字段',
+        message: 'message 为必填字段',
+      }),
+    });
+  });
+
+  it('when the file is uploaded as a file part then 400 names file and nothing is written', async () => {
+    const res = await as(3105)
+      .post('/up/v1/message')
+      .field('type', '4')
+      .field('subject', '退货')
+      .field('message', '见图')
+      .attach('file', Buffer.from('\x89PNG'), 'a.png');
+    expect(answer(res)).toEqual({
+      status: 400,
+      body: envelope('参数错误', 'INVALID_ARGUMENT', { file: 'file 不接受上传的文件，请填写文件的链接' }),
+    });
+    expect((await stack.srv.userop.MessageList({ userId: 3105 })).total).toBe(0);
+  });
+
+  it('when a multipart body is cut short or a field is over the body limit then 400 / 413, nothing written', async () => {
+    const cut = spaBody([['type', '4']]).slice(0, -10);
+    expect(answer(await spaPost(3106, cut))).toEqual({ status: 400, body: envelope('请求体无法解析', 'INVALID_ARGUMENT') });
+    const huge = spaBody([
+      ['type', '4'],
+      ['subject', 's'],
+      ['message', 'm'.repeat(70 * 1024)],
+    ]);
+    expect(answer(await spaPost(3106, huge))).toEqual({ status: 413, body: envelope('请求体过大', 'PAYLOAD_TOO_LARGE') });
+    expect((await stack.srv.userop.MessageList({ userId: 3106 })).total).toBe(0);
+  });
+
+  it('when JSON sends type as the string "4" then it stays a 400: JSON keeps its types', async () => {
+    expect(
+      answer(
+        await as(3107)
+          .post('/up/v1/message')
+          .send({ ...MESSAGE, type: '4' }),
+      ),
+    ).toEqual({
+      status: 400,
+      body: envelope('参数错误', 'INVALID_ARGUMENT', { type: 'type 必须是1到5之间的整数' }),
+    });
+  });
+});
+
 describe('every /up/v1 route needs a token', () => {
   it.each([
     ['get', '/up/v1/userfavs'],
@@ -330,6 +493,7 @@ describe('every /up/v1 route needs a token', () => {
     ['get', '/up/v1/address'],
     ['post', '/up/v1/address'],
     ['put', '/up/v1/address/1'],
+    ['patch', '/up/v1/address/1'],
     ['delete', '/up/v1/address/1'],
     ['get', '/up/v1/message'],
     ['post', '/up/v1/message'],

@@ -5,13 +5,16 @@
 //   GET|PUT|DELETE /v1/kv/:key (?recurse, ?keys, ?raw, ?cas, ?flags, blocking ?index/?wait), GET /v1/status/leader.
 // Request and answer shapes are Consul's (PascalCase JSON, keys matched case-insensitively like Go's decoder,
 // durations as Go duration strings, errors as text/plain with Consul's status codes). Like the agent, it runs
-// the registered gRPC checks itself (grpc.health.v1.Health/Check every Interval, Timeout as the deadline):
-// a new check is critical until it first passes, SERVING is passing and anything else critical, a status
+// the registered checks itself, every Interval with Timeout as the deadline: gRPC (grpc.health.v1.Health/Check:
+// SERVING is passing, anything else critical) and HTTP (a request with the registered Method and Header: 2xx
+// is passing, 429 warning, anything else or no answer critical); a new check is critical until it first passes, a status
 // change raises the raft-like index and wakes blocking queries, and a service whose check stays critical
-// longer than DeregisterCriticalServiceAfter is reaped. Tests drive it through the returned handle: run all
+// longer than DeregisterCriticalServiceAfter is reaped. With an ACL token configured every request must carry it
+// (X-Consul-Token, or ?token=), else 403; with a certificate it speaks HTTPS only. Tests drive it through the returned handle: run all
 // checks now, reap now, stop and start again on the same port with the same state, set KV keys.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -28,9 +31,12 @@ export interface ConsulAgentCheck {
   output: string;
   /** The output health.service answers: synced with each status change, output-only changes after checkUpdateIntervalMs. */
   syncedOutput: string;
-  /** host:port or host:port/service, as registered. */
+  /** host:port or host:port/service, as registered ('' for an HTTP check). */
   grpc: string;
   grpcUseTls: boolean;
+  /** The URL an HTTP check requests ('' for a gRPC check), and with which method. */
+  http: string;
+  method: string;
   /** As registered. */
   intervalMs: number;
   /** What the agent runs it at: the interval, at least minIntervalMs. */
@@ -74,10 +80,14 @@ export interface ConsulAgentOptions {
   now?: () => number;
   /** The node name (a dev agent's is the host name). */
   nodeName?: string;
+  /** With ACLs on (default policy deny): the one token that may do anything; requests without it get 403. */
+  aclToken?: string;
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP. */
+  tls?: { key: string; cert: string };
 }
 
 export interface ConsulAgent {
-  /** http://127.0.0.1:port */
+  /** http://127.0.0.1:port (https:// with tls) */
   readonly url: string;
   /** 127.0.0.1:port, what CONSUL_HTTP_ADDR takes. */
   readonly address: string;
@@ -213,13 +223,16 @@ const GO_CODE_NAMES = [
 interface ProbeTarget {
   grpc: string;
   grpcUseTls: boolean;
+  http: string;
+  method: string;
+  header: Record<string, string[]>;
   tlsServerName?: string;
   tlsSkipVerify: boolean;
   timeoutMs: number;
 }
 
 interface ProbeResult {
-  status: 'passing' | 'critical';
+  status: ConsulCheckStatus;
   output: string;
 }
 
@@ -248,6 +261,30 @@ async function probeGrpc(target: ProbeTarget): Promise<ProbeResult> {
     return { status: 'critical', output: `gRPC ${server}: ${(err as Error).message}` };
   } finally {
     client?.close();
+  }
+}
+
+/** Consul's HTTP check: 2xx passing, 429 warning, anything else critical; the output quotes the start of the body. */
+async function probeHttp(target: ProbeTarget): Promise<ProbeResult | { status: 'warning'; output: string }> {
+  const headers = new Headers();
+  for (const [name, values] of Object.entries(target.header)) for (const value of values) headers.append(name, value);
+  if (!headers.has('user-agent')) headers.set('user-agent', 'Consul Health Check');
+  headers.set('accept', 'text/plain, text/*, */*');
+  try {
+    const res = await fetch(target.http, {
+      method: target.method,
+      headers,
+      signal: AbortSignal.timeout(target.timeoutMs),
+      redirect: 'manual',
+    });
+    const body = (await res.text()).slice(0, 4096);
+    const output = `HTTP ${target.method} ${target.http}: ${res.status} ${http.STATUS_CODES[res.status] ?? ''} Output: ${body}`;
+    if (res.status >= 200 && res.status < 300) return { status: 'passing', output };
+    if (res.status === 429) return { status: 'warning', output };
+    return { status: 'critical', output };
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    return { status: 'critical', output: `Get "${target.http}": ${cause}` };
   }
 }
 
@@ -317,7 +354,7 @@ class CheckRunner {
   runOnce(): Promise<void> {
     const run = this.chain.then(async () => {
       if (this.stopped) return;
-      const result = await probeGrpc(this.check);
+      const result = this.check.http ? await probeHttp(this.check) : await probeGrpc(this.check);
       if (!this.stopped) this.apply(this.check, result);
     });
     this.chain = run.catch(() => undefined);
@@ -398,7 +435,7 @@ function uintParam(params: URLSearchParams, name: string, message: string): numb
   return Number(value);
 }
 
-const UNSUPPORTED_CHECK_FIELDS = ['HTTP', 'TCP', 'UDP', 'TTL', 'Args', 'ScriptArgs', 'Script', 'H2PING', 'AliasNode', 'AliasService'];
+const UNSUPPORTED_CHECK_FIELDS = ['TCP', 'UDP', 'TTL', 'Args', 'ScriptArgs', 'Script', 'H2PING', 'AliasNode', 'AliasService'];
 
 const DEFAULT_CHECK_TIMEOUT_MS = 10_000;
 const DEFAULT_QUERY_WAIT_MS = 5 * 60_000;
@@ -454,7 +491,7 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
   const kv = new Map<string, KvEntry>();
   const waiters = new Set<Waiter>();
 
-  let server: http.Server | undefined;
+  let server: http.Server | https.Server | undefined;
   let port = options.port ?? 0;
   let running = false;
   let closed = false;
@@ -566,16 +603,22 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
     for (const kind of UNSUPPORTED_CHECK_FIELDS) {
       const value = field(def, kind);
       if (value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0)) {
-        throw new HttpError(400, `consul stand-in: only GRPC checks are implemented; this check uses ${kind}`);
+        throw new HttpError(400, `consul stand-in: only GRPC and HTTP checks are implemented; this check uses ${kind}`);
       }
     }
-    const target = stringField(def, 'GRPC');
+    const target = stringField(def, 'GRPC') ?? '';
+    const httpUrl = stringField(def, 'HTTP') ?? '';
     const intervalMs = durationField(def, 'Interval');
-    if (!target) {
+    if (!target && !httpUrl) {
       throw new HttpError(
         400,
-        'Invalid check: Must provide TTL or Args/HTTP/TCP/UDP/H2PING/GRPC/AliasNode/AliasService and Interval (the stand-in runs GRPC only)',
+        'Invalid check: Must provide TTL or Args/HTTP/TCP/UDP/H2PING/GRPC/AliasNode/AliasService and Interval (the stand-in runs GRPC and HTTP only)',
       );
+    }
+    if (target && httpUrl) throw new HttpError(400, 'Invalid check: a check has one kind (GRPC or HTTP), not both');
+    const headerValue = field(def, 'Header') ?? {};
+    if (!isObject(headerValue) || Object.values(headerValue).some((v) => !Array.isArray(v) || v.some((x) => typeof x !== 'string'))) {
+      throw decodeFailed('json: cannot unmarshal into field Header of type map[string][]string');
     }
     if (intervalMs === undefined || intervalMs <= 0) {
       throw new HttpError(400, 'Invalid check: Interval must be > 0 for Script, HTTP, H2PING, TCP, UDP or GRPC checks');
@@ -597,6 +640,9 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
       syncedOutput: '',
       grpc: target,
       grpcUseTls: boolField(def, 'GRPCUseTLS'),
+      http: httpUrl,
+      method: stringField(def, 'Method') || 'GET',
+      header: headerValue as Record<string, string[]>,
       ...(tlsServerName ? { tlsServerName } : {}),
       tlsSkipVerify: boolField(def, 'TLSSkipVerify'),
       intervalMs,
@@ -620,7 +666,20 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
       s.port,
       s.tags,
       s.meta,
-      s.checks.map((c) => [c.checkId, c.name, c.notes, c.grpc, c.grpcUseTls, c.intervalMs, c.timeoutText, c.deregisterAfterMs, c.status]),
+      s.checks.map((c) => [
+        c.checkId,
+        c.name,
+        c.notes,
+        c.grpc,
+        c.grpcUseTls,
+        c.http,
+        c.method,
+        c.header,
+        c.intervalMs,
+        c.timeoutText,
+        c.deregisterAfterMs,
+        c.status,
+      ]),
     ]);
 
   function register(body: unknown, replaceExistingChecks: boolean): void {
@@ -746,7 +805,7 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
     ServiceID: s.id,
     ServiceName: s.name,
     ServiceTags: s.tags,
-    Type: 'grpc',
+    Type: c.http ? 'http' : 'grpc',
     Interval: formatGoDuration(c.intervalMs),
     Timeout: c.timeoutText,
     ExposedPort: 0,
@@ -967,6 +1026,11 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
     }
     const path = url.pathname;
     const params = url.searchParams;
+    if (options.aclToken !== undefined) {
+      const token = req.headers['x-consul-token'] ?? params.get('token') ?? undefined;
+      if (token === undefined || token === '') throw new HttpError(403, 'Permission denied: anonymous token lacks permission');
+      if (token !== options.aclToken) throw new HttpError(403, 'ACL not found');
+    }
 
     const dc = params.get('dc');
     if (dc && dc !== datacenter) throw new HttpError(500, 'No path to datacenter');
@@ -1052,9 +1116,10 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
   // Lifecycle
 
   async function listen(): Promise<void> {
-    const next = http.createServer((req, res) => {
+    const serve = (req: http.IncomingMessage, res: http.ServerResponse) => {
       handle(req, res).catch((err: unknown) => sendError(res, err));
-    });
+    };
+    const next = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, serve) : http.createServer(serve);
     await new Promise<void>((resolve, reject) => {
       next.once('error', reject);
       next.listen(port, '127.0.0.1', () => {
@@ -1088,7 +1153,7 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
   await listen();
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     address: `127.0.0.1:${port}`,
     port,
     services: () =>
@@ -1109,6 +1174,8 @@ export async function startConsulAgent(options: ConsulAgentOptions = {}): Promis
           syncedOutput: c.syncedOutput,
           grpc: c.grpc,
           grpcUseTls: c.grpcUseTls,
+          http: c.http,
+          method: c.method,
           intervalMs: c.intervalMs,
           effectiveIntervalMs: c.effectiveIntervalMs,
           timeoutMs: c.timeoutMs,

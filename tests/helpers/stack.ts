@@ -54,6 +54,7 @@ export function gatewayConfig(targets: SrvTargets, overrides: Env = {}): Gateway
   const keys = testKeys();
   return parseConfig(gatewaySchema, {
     JWT_KEY: TEST_JWT_KEY,
+    HOST: '127.0.0.1',
     GOODS_SRV: targets.goods,
     INVENTORY_SRV: targets.inventory,
     ORDER_SRV: targets.order,

@@ -329,3 +329,39 @@ describe('page pay and notify signing', () => {
     expect(notifyFields({ orderSn: 'SN3', totalCents: 5, appId: APP_ID }).notify_id).not.toBe(paid.notify_id);
   });
 });
+
+describe('the stand-in gateway echoes nothing a browser would run', () => {
+  const MARKUP = '<img src=x onerror=alert(1)>';
+
+  it('when a request carries markup in its method and fields then the text/html answer holds it only as JSON escapes, and forbids scripts', async () => {
+    const url = new URL(standIn.url);
+    url.search = new URLSearchParams({ method: MARKUP, app_id: APP_ID, sign: 'x', sign_type: 'RSA2', x: '</script>&' }).toString();
+    const res = await fetch(url);
+    const body = await res.text();
+    expect(res.headers.get('content-type')).toBe('text/html;charset=utf-8'); // as Alipay labels its answers
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(body).not.toMatch(/[<>]/);
+    expect(body).toContain('\\u003cimg src=x onerror=alert(1)\\u003e');
+    // Still the same JSON: the escaped text parses back to what was sent.
+    expect(JSON.stringify(JSON.parse(body))).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  it('when page pay is refused then the cashier page shows the request escaped and forbids scripts', async () => {
+    const url = new URL(standIn.url);
+    url.search = new URLSearchParams({
+      method: 'alipay.trade.page.pay',
+      app_id: APP_ID,
+      sign: 'x',
+      sign_type: 'RSA2',
+      m: MARKUP,
+    }).toString();
+    const res = await fetch(url);
+    const body = await res.text();
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; base-uri 'none'/);
+    expect(body).toContain('isv.invalid-signature');
+    expect(body).not.toContain(MARKUP);
+    expect(body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+});

@@ -618,6 +618,24 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       expect(await h.stockOf(goodsId)).toBe(9);
     });
 
+    it('when a second checkout uses the first key in other letter case then it is another key: a new order, nothing replayed', async () => {
+      const userId = h.newUser();
+      const first = await h.newGoods(10);
+      await h.order.CreateCartItem({ userId, goodsId: first, nums: 1 });
+      const upper = await createWithKey(userId, 'Order-AbC');
+      const second = await h.newGoods(10);
+      await h.order.CreateCartItem({ userId, goodsId: second, nums: 2 });
+      const lower = await createWithKey(userId, 'order-abc');
+      expect(lower.replayed).toEqual([]);
+      expect(lower.answer.id).not.toBe(upper.answer.id);
+      expect(lower.answer.total).toBe(wireYuan(priceCents(second) * 2));
+      expect((await h.order.OrderList({ userId })).total).toBe(2);
+      expect(await cart(userId)).toEqual({ total: 0, data: [] });
+      expect([await h.stockOf(first), await h.stockOf(second)]).toEqual([9, 8]);
+      // Each key still replays its own order.
+      expect((await createWithKey(userId, 'Order-AbC')).answer).toEqual(upper.answer);
+    });
+
     it('when another user sends the same key then that user gets an order of their own', async () => {
       const a = h.newUser();
       const b = h.newUser();

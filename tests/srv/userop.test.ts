@@ -231,7 +231,12 @@ describe.each(STORE_KINDS)('userop srv on %s', (kind) => {
   describe('messages (Message)', () => {
     it('when a user leaves a message then every field is answered and MessageList shows it to its owner, and to userId 0', async () => {
       const created = await userop.CreateMessage(message(301));
-      expect(created).toEqual({ ...message(301), id: expect.any(Number) });
+      // addTime (field 7, our addition) says when, as the order srv's addTime does.
+      expect(created).toEqual({
+        ...message(301),
+        id: expect.any(Number),
+        addTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/),
+      });
       expect(await userop.MessageList({ userId: 301 })).toEqual({ total: 1, data: [created] });
       expect(await userop.MessageList({ userId: 302 })).toEqual({ total: 0, data: [] });
       const all = await userop.MessageList({ userId: 0 });

@@ -184,6 +184,7 @@ const FLOW: Array<{ folder: string; description: string; steps: Array<Step | Dev
         ),
       },
       { route: 'PUT /up/v1/address/:id', status: 200, path: { id: '{{addressId}}' } },
+      { route: 'PATCH /up/v1/address/:id', status: 200, path: { id: '{{addressId}}' } },
       { route: 'DELETE /up/v1/address/:id', status: 200, path: { id: '{{addressId}}' } },
     ],
   },

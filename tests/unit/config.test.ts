@@ -51,6 +51,11 @@ describe('parseConfig(gatewaySchema)', () => {
       BODY_LIMIT: '64kb',
       SHUTDOWN_GRACE_MS: 10_000,
       GATEWAY_WORKERS: 1,
+      SRV_MAX_IN_FLIGHT: 256,
+      SRV_NAME: 'order-web',
+      HEALTH_CHECK_INTERVAL_SECONDS: 5,
+      DEREGISTER_CRITICAL_AFTER_SECONDS: 60,
+      CONSUL_HTTP_SSL: false,
       BREAKER_TIMEOUTS: 5,
       BREAKER_COOLDOWN_MS: 5000,
       ALIPAY_GATEWAY: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
@@ -76,8 +81,20 @@ describe('parseConfig(gatewaySchema)', () => {
     [
       'a consul:// target without a service name',
       gatewaySchema,
-      { ...REQUIRED, CONSUL_HTTP_ADDR: '127.0.0.1:8500', GOODS_SRV: 'consul://' },
+      { ...REQUIRED, CONSUL_HTTP_ADDR: '127.0.0.1:8500', ADVERTISE_ADDR: '10.0.0.5:8023', GOODS_SRV: 'consul://' },
       ['GOODS_SRV must be consul://<service-name>'],
+    ],
+    [
+      'a gateway on every interface registering without ADVERTISE_ADDR',
+      gatewaySchema,
+      { ...REQUIRED, CONSUL_HTTP_ADDR: '127.0.0.1:8500' },
+      ['ADVERTISE_ADDR is required when HOST listens on every interface and CONSUL_HTTP_ADDR is set'],
+    ],
+    [
+      'a Consul TLS switch that is not a boolean',
+      gatewaySchema,
+      { ...REQUIRED, CONSUL_HTTP_SSL: 'yes' },
+      ['CONSUL_HTTP_SSL must be true or false'],
     ],
     [
       'an order srv dialing consul:// without an agent',

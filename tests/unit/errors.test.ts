@@ -27,6 +27,7 @@ describe('httpStatusOf', () => {
     ['UNPROCESSABLE', 422],
     ['HEADERS_TOO_LARGE', 431],
     ['UNAVAILABLE', 503],
+    ['OVERLOADED', 503],
     ['TIMEOUT', 504],
     ['INTERNAL', 500],
   ])('when the code is %s then the status is %i', (code, status) => {
@@ -48,6 +49,7 @@ describe('httpStatusOf', () => {
         'UNPROCESSABLE',
         'HEADERS_TOO_LARGE',
         'UNAVAILABLE',
+        'OVERLOADED',
         'TIMEOUT',
         'INTERNAL',
       ].sort(),

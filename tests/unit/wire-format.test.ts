@@ -505,7 +505,20 @@ describe('the wire format of proto/', () => {
       expect(userop.MessageList.requestSerialize(MESSAGE.value).toString('hex')).toBe(MESSAGE.bytes);
       expect(userop.CreateMessage.responseSerialize(MESSAGE.value).toString('hex')).toBe(MESSAGE.bytes);
       expect(userop.CreateMessage.requestDeserialize(Buffer.from(MESSAGE.bytes, 'hex'))).toEqual(MESSAGE.value);
-      expect(userop.CreateMessage.responseDeserialize(Buffer.from(MESSAGE.bytes, 'hex'))).toEqual(MESSAGE.value);
+      // A course srv sends no field 7: it reads as empty.
+      expect(userop.CreateMessage.responseDeserialize(Buffer.from(MESSAGE.bytes, 'hex'))).toEqual({ ...MESSAGE.value, addTime: '' });
+    });
+
+    it('when a MessageResponse carries addTime then it is string field 7, after the course fields', () => {
+      const value = { ...MESSAGE.value, addTime: '2026-01-02 15:04:05' };
+      const bytes = hex(
+        MESSAGE.bytes,
+        '3a 13 32 30 32 36 2d 30 31 2d 30 32 20 31 35 3a 30 34 3a 30 35', // 7 addTime string "2026-01-02 15:04:05"
+      );
+      expect(userop.CreateMessage.responseSerialize(value).toString('hex')).toBe(bytes);
+      expect(userop.CreateMessage.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+      // The request has no field 7: a MessageRequest never carries it.
+      expect(userop.CreateMessage.requestSerialize(value).toString('hex')).toBe(MESSAGE.bytes);
     });
 
     it('when a MessageListResponse is encoded then total is field 1 and each MessageResponse field 2', () => {
@@ -515,7 +528,10 @@ describe('the wire format of proto/', () => {
         '12 19', MESSAGE.bytes, //   2 data[0] MessageResponse (25 bytes)
       );
       expect(userop.MessageList.responseSerialize(value).toString('hex')).toBe(bytes);
-      expect(userop.MessageList.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual(value);
+      expect(userop.MessageList.responseDeserialize(Buffer.from(bytes, 'hex'))).toEqual({
+        total: 1,
+        data: [{ ...MESSAGE.value, addTime: '' }],
+      });
     });
   });
 });

@@ -64,6 +64,9 @@ const sameItems = (a: SellItem[], b: SellItem[]) =>
 /** A concurrent Sell or Reback of the same orderSn inserted its ledger row first: run again, re-read, decide. */
 const retryOnSameOrderSn = isUniqueViolation;
 
+/** The ledger row a Sell collided with was not there when read: the colliding transaction rolled back. */
+class SellRecordVanished extends Error {}
+
 function findSellRecord(trx: Transaction<InventorySchema>, orderSn: string) {
   return trx.selectFrom('inventory_sell').selectAll().where('order_sn', '=', orderSn).executeTakeFirst();
 }
@@ -185,17 +188,27 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
       const outcome = await inTransaction(
         db,
         async (trx) => {
-          const record = await findSellRecord(trx, orderSn);
-          if (record) {
+          const at = now();
+          // The ledger row first: its primary key is what tells a first Sell from a repeated one (or from a
+          // Reback's tombstone), and what makes a concurrent duplicate wait for the first and then fail here.
+          const first = await trx
+            .insertInto('inventory_sell')
+            .values({ order_sn: orderSn, status: 'sold', detail: JSON.stringify(items), created_at: at, updated_at: at })
+            .execute()
+            .then(
+              () => true,
+              (err: unknown) => {
+                if (isUniqueViolation(err)) return false;
+                throw err;
+              },
+            );
+          if (!first) {
+            const record = await findSellRecord(trx, orderSn);
+            // Gone again (its transaction rolled back after all): run again from the start.
+            if (!record) throw new SellRecordVanished();
             decideRepeatedSell(record, items);
             return 'repeated' as const;
           }
-          const at = now();
-          // The ledger row first: its primary key is what makes a concurrent duplicate fail (and retry) here.
-          await trx
-            .insertInto('inventory_sell')
-            .values({ order_sn: orderSn, status: 'sold', detail: JSON.stringify(items), created_at: at, updated_at: at })
-            .execute();
           // In goodsId order, so concurrent sells lock rows in the same order (no deadlock on MySQL).
           for (const item of items) {
             const taken = await trx
@@ -213,7 +226,7 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
           }
           return 'sold' as const;
         },
-        retryOnSameOrderSn,
+        (err) => retryOnSameOrderSn(err) || err instanceof SellRecordVanished,
       );
       logger.debug({ orderSn, items, outcome }, 'sell');
       return {};

@@ -14,13 +14,13 @@
 // An attempt is stale once its request's deadline (work_until) has passed; the user's next checkout
 // supersedes a stale one, so a failed checkout never locks the cart until the relay comes round.
 import * as grpc from '@grpc/grpc-js';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { inTransaction, isUniqueViolation } from '../database';
 import { RpcError } from '../grpc-server';
 import { type OrderSrvContext, ownCall } from './context';
 import { leaseFree } from './leases';
 import { orderSnNode } from './order-sn';
-import type { OrderAttemptTable, OrderSchema } from './schema';
+import type { OrderAttemptTable, OrderSchema, ShoppingCartTable } from './schema';
 
 export const NOTHING_CHECKED = '没有选中结算的商品';
 
@@ -76,12 +76,13 @@ async function supersedeStale(tx: Tx, userId: number, now: number): Promise<stri
 
 /**
  * Writes the open attempt and reserves the user's checked, unreserved cart rows for it, in one
- * transaction, first superseding the user's stale attempts (their rows and keys come free). False when
- * a live attempt holds the same key; NOT_FOUND when nothing is checked.
+ * transaction, first superseding the user's stale attempts (their rows and keys come free). Answers the
+ * reserved rows in goods order; undefined when a live attempt holds the same key; NOT_FOUND when nothing
+ * is checked.
  */
-export async function claimAttempt(ctx: OrderSrvContext, claim: AttemptClaim): Promise<boolean> {
+export async function claimAttempt(ctx: OrderSrvContext, claim: AttemptClaim): Promise<Selectable<ShoppingCartTable>[] | undefined> {
   try {
-    await inTransaction(ctx.db, async (tx) => {
+    return await inTransaction(ctx.db, async (tx) => {
       const now = ctx.now();
       const superseded = await supersedeStale(tx, claim.userId, now);
       if (superseded.length > 0) ctx.logger.info({ superseded, by: claim.orderSn }, 'stale order attempts superseded by a new checkout');
@@ -99,18 +100,25 @@ export async function claimAttempt(ctx: OrderSrvContext, claim: AttemptClaim): P
           created_at: now,
         })
         .execute();
-      const reserved = await tx
+      await tx
         .updateTable('shopping_cart')
         .set({ attempt_sn: claim.orderSn })
         .where('user_id', '=', claim.userId)
         .where('checked', '=', 1)
         .where('attempt_sn', 'is', null)
-        .executeTakeFirst();
-      if (Number(reserved.numUpdatedRows) === 0) throw new RpcError(grpc.status.NOT_FOUND, NOTHING_CHECKED);
+        .execute();
+      // Read in the same transaction: what was reserved is exactly what this attempt prices and sells.
+      const reserved = await tx
+        .selectFrom('shopping_cart')
+        .selectAll()
+        .where('attempt_sn', '=', claim.orderSn)
+        .orderBy('goods_id')
+        .execute();
+      if (reserved.length === 0) throw new RpcError(grpc.status.NOT_FOUND, NOTHING_CHECKED);
+      return reserved;
     });
-    return true;
   } catch (err) {
-    if (claim.key !== undefined && isUniqueViolation(err)) return false;
+    if (claim.key !== undefined && isUniqueViolation(err)) return undefined;
     throw err;
   }
 }
@@ -124,11 +132,6 @@ export async function attemptHoldingKey(ctx: OrderSrvContext, userId: number, ke
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
   return row?.request_hash;
-}
-
-/** The cart rows reserved for an attempt, in goods order. */
-export function reservedCartRows(ctx: OrderSrvContext, orderSn: string) {
-  return ctx.db.selectFrom('shopping_cart').selectAll().where('attempt_sn', '=', orderSn).orderBy('goods_id').execute();
 }
 
 /**

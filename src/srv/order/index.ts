@@ -12,7 +12,7 @@
 import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
-import { createSrvClient } from '../../../global/srv-conn';
+import { consulOption, createSrvClient } from '../../../global/srv-conn';
 import { Feature } from '../../../global/wire';
 import { createAlipayOpenApi } from '../../alipay/open-api';
 import { type Broker, connectBroker } from '../broker';
@@ -64,7 +64,7 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
   const clientOptions = {
     deadlineMs: config.GRPC_DEADLINE_MS,
     breaker: { timeouts: config.BREAKER_TIMEOUTS, cooldownMs: config.BREAKER_COOLDOWN_MS },
-    ...(config.CONSUL_HTTP_ADDR ? { consul: { agent: config.CONSUL_HTTP_ADDR, logger } } : {}),
+    ...consulOption(config, logger),
   };
   const goods = createSrvClient('goods', config.GOODS_SRV, clientOptions);
   const inventory = createSrvClient('inventory', config.INVENTORY_SRV, clientOptions);

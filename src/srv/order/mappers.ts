@@ -1,5 +1,7 @@
 // Rows of the order store → the proto messages the order srv answers with.
+
 import type { Selectable } from 'kysely';
+import { formatAddTime } from '../../../global/add-time';
 import { centsToYuan } from '../../../global/money';
 import type { OrderInfoResponse } from '../../../proto/types/proto/OrderInfoResponse';
 import type { OrderItemResponse } from '../../../proto/types/proto/OrderItemResponse';
@@ -7,11 +9,6 @@ import type { ShopCartInfoResponse } from '../../../proto/types/proto/ShopCartIn
 import type { OrderGoodsTable, OrderInfoTable, ShoppingCartTable } from './schema';
 
 /** `YYYY-MM-DD HH:MM:SS` in the srv's local time, as the course's srvs answer. */
-export function formatAddTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
 
 export function toCartItem(row: Selectable<ShoppingCartTable>): ShopCartInfoResponse {
   return { id: row.id, userId: row.user_id, goodsId: row.goods_id, nums: row.nums, checked: row.checked === 1 };

@@ -9,18 +9,18 @@
 // A failure after the claim abandons the attempt, giving back at once what may have been sold; a crash
 // leaves the attempt to the relay (attempts.ts). Idempotency keys are handled around this (idempotency.ts).
 import * as grpc from '@grpc/grpc-js';
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { centsToYuan, yuanToCents } from '../../../global/money';
 import { NEW_ORDER_STATUS } from '../../../global/order-status';
 import { type CallContext, SrvCallError } from '../../../global/srv-conn';
 import { ErrorReason } from '../../../global/wire';
 import { inTransaction } from '../database';
 import { type RpcContext, RpcError } from '../grpc-server';
-import { abandonAttempt, claimAttempt, consumeAttempt, reservedCartRows } from './attempts';
+import { abandonAttempt, claimAttempt, consumeAttempt } from './attempts';
 import { downstream, type OrderSrvContext } from './context';
 import { ordersCreated, outOfStockRefusals } from './metrics';
 import { enqueue, enqueueEvent } from './outbox';
-import type { OrderInfoTable } from './schema';
+import type { OrderInfoTable, ShoppingCartTable } from './schema';
 
 const PAY_TYPE = 'alipay';
 const COMMIT_MARGIN_MS = 1000;
@@ -69,11 +69,12 @@ export async function placeOrder(
   // In business time, when this request will have stopped working on its attempt: its deadline, plus a
   // moment for a commit after a Sell answered just in time. After that the attempt is stale.
   const workUntil = ctx.now() + leftMs + COMMIT_MARGIN_MS;
-  if (!(await claimAttempt(ctx, { orderSn, userId: form.userId, workUntil, ...request }))) return KEY_HELD;
+  const reserved = await claimAttempt(ctx, { orderSn, userId: form.userId, workUntil, ...request });
+  if (reserved === undefined) return KEY_HELD;
   ctx.faults('attempt-claimed');
   let sellSent = false;
   try {
-    const lines = await price(ctx, orderSn, call);
+    const lines = await price(ctx, reserved, call);
     sellSent = true; // from the moment the Sell leaves, stock may have moved
     await sell(ctx, orderSn, lines, call);
     ctx.faults('stock-sold');
@@ -91,9 +92,8 @@ export async function placeOrder(
   }
 }
 
-async function price(ctx: OrderSrvContext, orderSn: string, call: CallContext): Promise<Line[]> {
-  const items = await reservedCartRows(ctx, orderSn);
-  if (items.length === 0) throw new RpcError(grpc.status.ABORTED, '购物车已变化，请重试');
+/** Prices the reserved cart rows from the goods srv (never from the client). */
+async function price(ctx: OrderSrvContext, items: readonly Selectable<ShoppingCartTable>[], call: CallContext): Promise<Line[]> {
   const { data } = await ctx.goods.BatchGetGoods({ id: items.map((i) => i.goods_id) }, call);
   const goodsById = new Map(data.map((g) => [g.id, g]));
   return items.map((item) => {
@@ -119,27 +119,25 @@ async function commit(
     const now = ctx.now();
     await consumeAttempt(tx, orderSn, lines);
     const expireAt = now + ctx.orderTimeoutMs;
-    const inserted = await tx
-      .insertInto('order_info')
-      .values({
-        user_id: form.userId,
-        order_sn: orderSn,
-        pay_type: PAY_TYPE,
-        status: NEW_ORDER_STATUS,
-        trade_no: null,
-        total_cents: lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0),
-        address: form.address,
-        signer_name: form.name,
-        signer_mobile: form.mobile,
-        post: form.post,
-        pay_time: null,
-        expire_at: expireAt,
-        idempotency_key: request.key ?? null,
-        request_hash: request.requestHash,
-        created_at: now,
-        updated_at: now,
-      })
-      .executeTakeFirstOrThrow();
+    const row: Insertable<OrderInfoTable> & Omit<Selectable<OrderInfoTable>, 'id'> = {
+      user_id: form.userId,
+      order_sn: orderSn,
+      pay_type: PAY_TYPE,
+      status: NEW_ORDER_STATUS,
+      trade_no: null,
+      total_cents: lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0),
+      address: form.address,
+      signer_name: form.name,
+      signer_mobile: form.mobile,
+      post: form.post,
+      pay_time: null,
+      expire_at: expireAt,
+      idempotency_key: request.key ?? null,
+      request_hash: request.requestHash,
+      created_at: now,
+      updated_at: now,
+    };
+    const inserted = await tx.insertInto('order_info').values(row).executeTakeFirstOrThrow();
     const orderId = Number(inserted.insertId);
     await tx
       .insertInto('order_goods')
@@ -157,10 +155,11 @@ async function commit(
     await enqueue(tx, { topic: 'order.close', orderSn, availableAt: expireAt, now });
     await enqueueEvent(ctx, tx, 'order.created', orderSn, now, {
       user: form.userId,
-      total: centsToYuan(lines.reduce((sum, l) => sum + l.priceCents * l.nums, 0)),
+      total: centsToYuan(row.total_cents),
       items: lines.map((l) => ({ goods: l.goodsId, nums: l.nums, price: centsToYuan(l.priceCents) })),
     });
     ctx.faults('order-written');
-    return tx.selectFrom('order_info').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+    // The row as written: reading it back would only return what is in hand.
+    return { ...row, id: orderId };
   });
 }

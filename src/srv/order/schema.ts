@@ -1,6 +1,6 @@
 // Order srv tables. Times are epoch milliseconds (portable across SQLite and MySQL, no time zones);
 // money is integer cents; booleans are 0/1.
-import type { Generated, Kysely } from 'kysely';
+import { type Generated, type Kysely, MysqlAdapter, sql } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 export interface ShoppingCartTable {
@@ -223,7 +223,26 @@ export const migrations: Record<string, Migration> = {
       await db.schema.alterTable('order_attempt').dropColumn('work_until').execute();
     },
   },
-  '0003_outbox_payload': {
+  '0003_idempotency_key_bytes': {
+    // Keys are compared byte for byte (CONTRACT §2): under MySQL/MariaDB's usual utf8mb4_unicode_ci, `Order-AbC`
+    // and `order-abc` were one key, so a checkout replayed another's order. Keys are printable ASCII, so the
+    // column becomes ascii_bin; rows already stored keep their keys. SQLite compares bytes already (BINARY).
+    async up(db: Kysely<unknown>) {
+      if (!isMysql(db)) return;
+      for (const table of ['order_info', 'order_attempt']) {
+        await sql`ALTER TABLE ${sql.table(table)} MODIFY idempotency_key varchar(128) CHARACTER SET ascii COLLATE ascii_bin NULL`.execute(
+          db,
+        );
+      }
+    },
+    async down(db: Kysely<unknown>) {
+      if (!isMysql(db)) return;
+      for (const table of ['order_info', 'order_attempt']) {
+        await sql`ALTER TABLE ${sql.table(table)} MODIFY idempotency_key varchar(128) NULL`.execute(db);
+      }
+    },
+  },
+  '0004_outbox_payload': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('outbox').addColumn('payload', 'text').execute();
       await db.schema.alterTable('outbox').addColumn('traceparent', 'varchar(64)').execute();
@@ -234,3 +253,7 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
+
+function isMysql(db: Kysely<unknown>): boolean {
+  return db.getExecutor().adapter instanceof MysqlAdapter;
+}

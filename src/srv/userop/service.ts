@@ -3,6 +3,7 @@
 // owner unless the caller passes userId 0 (the admin convention), so nobody edits another user's address.
 import * as grpc from '@grpc/grpc-js';
 import type { Kysely, Selectable } from 'kysely';
+import { formatAddTime } from '../../../global/add-time';
 import type { UseropDefinition } from '../../../global/proto';
 import { MESSAGE_TYPES, UseropLimits, UseropMessage } from '../../../global/wire';
 import type { AddressRequest__Output } from '../../../proto/types/AddressRequest';
@@ -62,6 +63,7 @@ function toMessage(row: Selectable<LeavingMessageTable>): MessageResponse {
     subject: row.subject,
     message: row.message,
     file: row.file,
+    addTime: formatAddTime(Number(row.created_at)),
   };
 }
 
@@ -151,11 +153,17 @@ export function createUseropService({ db, now = Date.now }: UseropServiceDeps): 
       return toAddress({ id: Number(inserted.insertId), user_id: userId, ...columns, is_deleted: 0, created_at: at, updated_at: at });
     },
 
+    /** One conditional UPDATE decides, so of concurrent deletes of one address exactly one succeeds. */
     async DeleteAddress(request) {
-      await db.transaction().execute(async (trx) => {
-        const row = await liveAddress(trx, request);
-        await trx.updateTable('address').set({ is_deleted: 1, updated_at: now() }).where('id', '=', row.id).execute();
-      });
+      if (!isId(request.id)) throw new RpcError(grpc.status.NOT_FOUND, UseropMessage.AddressNotFound);
+      let update = db
+        .updateTable('address')
+        .set({ is_deleted: 1, updated_at: now() })
+        .where('id', '=', request.id)
+        .where('is_deleted', '=', 0);
+      if (request.userId !== 0) update = update.where('user_id', '=', request.userId);
+      const deleted = await update.executeTakeFirst();
+      if (deleted.numUpdatedRows === 0n) throw new RpcError(grpc.status.NOT_FOUND, UseropMessage.AddressNotFound);
       return {};
     },
 
