@@ -1,7 +1,7 @@
 // Every setting is an environment variable, parsed once by the process's main file and
 // validated before anything listens. Errors name the key and the rule, never the value.
 import { z } from 'zod';
-import { CRASH_POINTS } from './crash-points';
+import { CRASH_POINTS, INVENTORY_CRASH_POINTS } from './crash-points';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -116,6 +116,21 @@ function needsAgentFor(...targetKeys: string[]) {
   };
 }
 
+/** RabbitMQ for the order system's messages (CONTRACT §7); without MESSAGE_BROKER_URL the outbox relay delivers them itself. */
+const broker = {
+  MESSAGE_BROKER_URL: z
+    .string()
+    .regex(/^amqps?:\/\/\S+$/, 'must be amqp://user:password@host:port/vhost')
+    .optional(),
+  /** Starts every exchange and queue name, so that tenants and test runs never share a queue. */
+  MESSAGE_BROKER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'must be letters, digits, _ and -')
+    .default('mxshop'),
+  /** A message that fails this many times goes to the dead-letter queue. */
+  MESSAGE_MAX_ATTEMPTS: int(1, 100).default(5),
+};
+
 const storage = {
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: databaseUrl.optional(),
@@ -130,7 +145,10 @@ export const inventorySrvSchema = z
     ...storage,
     ...registration('inventory-srv'),
     ...metricsPort,
+    ...broker,
     INVENTORY_SRV: hostPort.default('127.0.0.1:50052'),
+    /** Testing aid: SIGKILL the srv at this step (see global/crash-points.ts). Never set in production. */
+    INVENTORY_SRV_CRASH_AT: z.enum(INVENTORY_CRASH_POINTS).optional(),
   })
   .superRefine(needsAdvertiseAddr('INVENTORY_SRV'));
 export const useropSrvSchema = z
@@ -145,6 +163,7 @@ export const orderSrvSchema = z
     ...breaker,
     ...registration('order-srv'),
     ...metricsPort,
+    ...broker,
     ORDER_SRV: hostPort.default('127.0.0.1:50053'),
     GOODS_SRV: grpcTarget.default('127.0.0.1:50051'),
     INVENTORY_SRV: grpcTarget.default('127.0.0.1:50052'),

@@ -9,6 +9,12 @@ export const CRASH_POINTS = [
   'order-committed', // the order is committed, the answer not sent
   'attempt-recovering', // relay: the attempt is marked recovering, stock not given back
   'order-closed', // the close is committed, its stock return not delivered
-  'stock-returned', // relay: Reback succeeded, the outbox row not yet deleted
+  'stock-returned', // relay: Reback succeeded (with a broker: the stock return confirmed), the outbox row not yet deleted
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+/** The inventory srv's (INVENTORY_SRV_CRASH_AT): the same testing aid for its broker consumer. */
+export const INVENTORY_CRASH_POINTS = [
+  'stock-return-committed', // a stock.return message applied and committed, not yet acked
+] as const;
+export type InventoryCrashPoint = (typeof INVENTORY_CRASH_POINTS)[number];

@@ -16,6 +16,9 @@
 //   BENCH_ORDERS=400 (orders per run)   BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306   BENCH_SETTLE_MS=15000
 //   BENCH_MODES=deployed,one-process   BENCH_GATEWAY_WORKERS=2 (deployed mode)
 //   BENCH_PROFILE_DIR=<dir> (deployed mode: every process runs with --cpu-prof and writes its profile there on exit)
+//   BENCH_TRANSPORTS=relay,broker: how stock returns, timeouts and events travel: the outbox relay alone, or
+//   published on RabbitMQ at BENCH_BROKER_URL (default amqp://guest:guest@127.0.0.1:5672; skipped, saying why,
+//   when it does not answer), each system on a prefix of its own, deleted afterwards (CONTRACT §7)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +27,7 @@ import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { type Connection, createConnection, createPool, type Pool } from 'mysql2/promise';
+import { Connection as AmqpConnection } from 'rabbitmq-client';
 import { gatewaySchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { TRADE_FINISHED, TRADE_SUCCESS, UNPAID_STATUSES } from '../../global/order-status';
@@ -33,6 +37,7 @@ import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startGateway } from '../../src/gateway';
 import { startAllSrvs } from '../../src/srv/all';
+import { brokerNames } from '../../src/srv/broker';
 import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
 import type { LoadJob, LoadResult } from './load-worker';
 import { groupsCpuMs, processesNamed, processTree, type WatchedGroup } from './proc-cpu';
@@ -40,6 +45,7 @@ import { groupsCpuMs, processesNamed, processTree, type WatchedGroup } from './p
 type StoreKind = 'sqlite' | 'mariadb';
 type Scenario = 'hot' | 'spread' | 'scarce';
 type Mode = 'deployed' | 'one-process';
+type Transport = 'relay' | 'broker';
 
 const GOODS_IDS = Array.from({ length: 20 }, (_, i) => i + 1);
 const HOT_GOODS = 1;
@@ -57,6 +63,8 @@ const ORDER_FORM = { address: '北京市朝阳区望京SOHO T1', name: '压测',
 
 interface Settings {
   modes: Mode[];
+  transports: Transport[];
+  brokerUrl: string;
   gatewayWorkers: number;
   stores: StoreKind[];
   scenarios: Scenario[];
@@ -84,6 +92,8 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   };
   return {
     modes: list('BENCH_MODES', 'deployed,one-process').map((s) => oneOf('BENCH_MODES', ['deployed', 'one-process'] as const, s)),
+    transports: list('BENCH_TRANSPORTS', 'relay,broker').map((s) => oneOf('BENCH_TRANSPORTS', ['relay', 'broker'] as const, s)),
+    brokerUrl: env.BENCH_BROKER_URL || 'amqp://guest:guest@127.0.0.1:5672',
     gatewayWorkers: positive('BENCH_GATEWAY_WORKERS', env.BENCH_GATEWAY_WORKERS || '2'),
     stores: list('BENCH_STORES', 'sqlite,mariadb').map((s) => oneOf('BENCH_STORES', ['sqlite', 'mariadb'] as const, s)),
     scenarios: list('BENCH_SCENARIOS', 'hot,spread').map((s) => oneOf('BENCH_SCENARIOS', ['hot', 'spread', 'scarce'] as const, s)),
@@ -178,8 +188,44 @@ function rsaPair() {
   };
 }
 
+// ---------------------------------------------------------------------------------------------- the broker
+
+/** A prefix of its own on RabbitMQ for one system: its settings, what waits in its stock-return queue, cleanup. */
+interface BenchBroker {
+  env: Record<string, string>;
+  waiting(): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+async function openBroker(url: string): Promise<BenchBroker | { skipped: string }> {
+  const connection = new AmqpConnection({ url, connectionTimeout: 3000, retryLow: 200 });
+  connection.on('error', () => undefined);
+  try {
+    await connection.onConnect(3000, true);
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    return { skipped: `RabbitMQ not reachable at ${url.replace(/\/\/[^@]*@/, '//')} (${(err as Error).message}); set BENCH_BROKER_URL` };
+  }
+  const prefix = `bench-${crypto.randomBytes(4).toString('hex')}`;
+  const names = brokerNames(prefix);
+  return {
+    env: { MESSAGE_BROKER_URL: url, MESSAGE_BROKER_PREFIX: prefix },
+    async waiting() {
+      return (await connection.queueDeclare({ queue: names.stockReturn, passive: true }).catch(() => ({ messageCount: 0 }))).messageCount;
+    },
+    async cleanup() {
+      for (const queue of [names.stockReturn, names.orderTimeout, names.dead, names.delay(1800)])
+        await connection.queueDelete({ queue }).catch(() => undefined);
+      for (const exchange of [names.exchange, names.dead]) await connection.exchangeDelete({ exchange }).catch(() => undefined);
+      await connection.close();
+    },
+  };
+}
+
 interface System {
   mode: Mode;
+  /** With a broker: stock returns published and not yet consumed. */
+  waitingMessages?: () => Promise<number>;
   url: string;
   srv: SrvConn;
   storage: Storage;
@@ -196,8 +242,12 @@ interface System {
 // (still twice the default deadline, so no attempt is taken over while its request may be running).
 const ORDER_SRV_ENV = { RELAY_INTERVAL_MS: '200', ATTEMPT_RECOVER_SECONDS: '10' };
 
-function startSystem(mode: Mode, storage: Storage, settings: Settings): Promise<System> {
-  return mode === 'deployed' ? startDeployed(storage, settings.gatewayWorkers, settings.profileDir) : startOneProcess(storage);
+async function startSystem(mode: Mode, storage: Storage, settings: Settings, broker: BenchBroker | undefined): Promise<System> {
+  // Every srv gets the broker settings; the inventory and order srvs are the ones that use them.
+  const withBroker = broker ? { ...storage, env: { ...storage.env, ...broker.env } } : storage;
+  const system =
+    mode === 'deployed' ? await startDeployed(withBroker, settings.gatewayWorkers, settings.profileDir) : await startOneProcess(withBroker);
+  return broker ? { ...system, storage, waitingMessages: broker.waiting } : system;
 }
 
 /** Every srv and the gateway (with its workers) a `node dist/…` process of its own, as in production. */
@@ -290,6 +340,7 @@ async function startOneProcess(storage: Storage): Promise<System> {
 
 interface RunPlan {
   mode: Mode;
+  transport: Transport;
   store: StoreKind;
   scenario: Scenario;
   concurrency: number;
@@ -367,17 +418,19 @@ async function readStock(storage: Storage): Promise<Map<number, number>> {
   return new Map(rows.map((r) => [Number(r.goods_id), Number(r.stocks)]));
 }
 
-async function pendingWork(storage: Storage): Promise<number> {
+async function pendingWork(system: System): Promise<number> {
+  const { storage } = system;
   const [attempts] = await storage.all<{ n: number | string }>('order', 'SELECT COUNT(*) AS n FROM order_attempt');
   const [rebacks] = await storage.all<{ n: number | string }>('order', "SELECT COUNT(*) AS n FROM outbox WHERE topic = 'stock.reback'");
-  return Number(attempts?.n ?? 0) + Number(rebacks?.n ?? 0);
+  const published = system.waitingMessages ? await system.waitingMessages() : 0;
+  return Number(attempts?.n ?? 0) + Number(rebacks?.n ?? 0) + published;
 }
 
 /** Waits until no order attempt is open and no stock return is queued (or settleMs passed); returns how long it took. */
-async function settle(storage: Storage, settleMs: number): Promise<{ pending: number; waitedMs: number }> {
+async function settle(system: System, settleMs: number): Promise<{ pending: number; waitedMs: number }> {
   const started = Date.now();
   for (;;) {
-    const pending = await pendingWork(storage);
+    const pending = await pendingWork(system);
     if (pending === 0 || Date.now() - started >= settleMs) return { pending, waitedMs: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -472,7 +525,7 @@ function runLoad(job: LoadJob): Promise<LoadResult> {
 async function count(system: System, plan: RunPlan, initial: Map<number, number>, load: LoadResult, settleMs: number): Promise<Counters> {
   const { storage } = system;
   const lastUser = plan.firstUser + plan.orders - 1;
-  const settled = await settle(storage, settleMs);
+  const settled = await settle(system, settleMs);
   const placeholders = LIVE_STATUSES.map(() => '?').join(', ');
 
   const orders = await storage.all<{ user_id: number; idempotency_key: string | null; status: string }>(
@@ -600,6 +653,7 @@ function rowOf(r: RunReport): Row {
     flagged,
     cells: [
       r.mode,
+      r.transport,
       r.store,
       r.scenario,
       String(r.concurrency),
@@ -623,6 +677,7 @@ function rowOf(r: RunReport): Row {
 
 const HEADER = [
   'mode',
+  'transport',
   'store',
   'scenario',
   'conc',
@@ -644,7 +699,7 @@ const HEADER = [
 
 function table(rows: string[][]): string {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((cell, i) => (i < 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -657,9 +712,10 @@ function cpuLine(cpu: OrderCpu): string {
 /** Whole-system CPU per order beside orders/s: one row per run, one column per process group. */
 function cpuTable(reports: RunReport[]): string {
   const names = [...new Set(reports.flatMap((r) => r.cpu.groups.map((g) => g.name)))];
-  const header = ['mode', 'store', 'scenario', 'conc', 'orders/s', 'CPU ms/order', ...names];
+  const header = ['mode', 'transport', 'store', 'scenario', 'conc', 'orders/s', 'CPU ms/order', ...names];
   const rows = reports.map((r) => [
     r.mode,
+    r.transport,
     r.store,
     r.scenario,
     String(r.concurrency),
@@ -671,11 +727,12 @@ function cpuTable(reports: RunReport[]): string {
     }),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i < 4 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  const line = (cells: string[]) => cells.map((cell, i) => (i < 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [
     'whole-system CPU per order (user + system time from /proc over the run, ÷ 2xx orders): CPU ms/order = the gateway (its',
     'workers included) and the srvs in deployed mode, this whole process (load generator included) in one-process mode;',
-    `${DATABASE_SERVER} = the database server's own CPU, beside the total, not in it (it may be serving other work too).`,
+    `${DATABASE_SERVER} = the database server's own CPU, beside the total, not in it (it may be serving other work too);`,
+    "with the broker transport RabbitMQ's own CPU is not in it either.",
     line(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...rows.map(line),
@@ -739,47 +796,66 @@ async function main(): Promise<void> {
   const skipped: string[] = [];
   let nextUser = 1_000_000;
   for (const mode of settings.modes) {
-    for (const store of settings.stores) {
-      const storage = await createStorage(store, settings.mysqlUrl);
-      if ('skipped' in storage) {
-        skipped.push(`${mode} ${store}: skipped: ${storage.skipped}`);
-        out(`${mode} ${store}: skipped: ${storage.skipped}`);
-        continue;
-      }
-      let system: System | undefined;
-      try {
-        system = await startSystem(mode, storage, settings);
-        out(
-          mode === 'deployed'
-            ? `deployed ${store}: 4 srv processes and the gateway with GATEWAY_WORKERS=${settings.gatewayWorkers}, from dist/`
-            : `one-process ${store}: the 4 srvs and the gateway on this process's main thread`,
-        );
-        if (store === 'mariadb') {
-          const [v] = await storage.all<{ v: string }>('order', 'SELECT VERSION() AS v');
-          out(`  mariadb: server ${v?.v ?? '?'}, throwaway database, READ COMMITTED, pool of 10 per srv`);
+    for (const transport of settings.transports) {
+      for (const store of settings.stores) {
+        const broker = transport === 'broker' ? await openBroker(settings.brokerUrl) : undefined;
+        if (broker && 'skipped' in broker) {
+          skipped.push(`${mode} broker ${store}: skipped: ${broker.skipped}`);
+          out(`${mode} broker ${store}: skipped: ${broker.skipped}`);
+          continue;
         }
-        // Warm-up (not reported): connects every gRPC channel and lets the JIT optimise the hot paths.
-        const warmUp = { mode, store, scenario: 'spread' as const, concurrency: 16, orders: WARM_UP_ORDERS, firstUser: nextUser };
-        await runOne(system, warmUp, settings.settleMs);
-        nextUser += WARM_UP_ORDERS;
-        for (const scenario of settings.scenarios) {
-          for (const concurrency of settings.concurrency) {
-            const plan = { mode, store, scenario, concurrency, orders: settings.orders, firstUser: nextUser };
-            const report = await runOne(system, plan, settings.settleMs);
-            nextUser += settings.orders;
-            reports.push(report);
-            const { cells } = rowOf(report);
-            const first = [...report.load.firstLatenciesMs].sort((a, b) => a - b);
-            out(
-              `  done ${cells.slice(0, 4).join(' ')}: ${cells[5]} orders/s, p50 ${cells[6]} ms, p99 ${cells[7]} ms, cores ${cells[9]}, ` +
-                `consistent: ${cells[17]}; first answer per connection: p50 ${percentile(first, 50).toFixed(1)} ms, max ${percentile(first, 100).toFixed(1)} ms`,
-            );
-            out(`    CPU ms per order: ${cpuLine(report.cpu)}`);
+        const storage = await createStorage(store, settings.mysqlUrl);
+        if ('skipped' in storage) {
+          skipped.push(`${mode} ${store}: skipped: ${storage.skipped}`);
+          out(`${mode} ${store}: skipped: ${storage.skipped}`);
+          await broker?.cleanup();
+          continue;
+        }
+        let system: System | undefined;
+        try {
+          system = await startSystem(mode, storage, settings, broker);
+          out(
+            (mode === 'deployed'
+              ? `deployed ${store}: 4 srv processes and the gateway with GATEWAY_WORKERS=${settings.gatewayWorkers}, from dist/`
+              : `one-process ${store}: the 4 srvs and the gateway on this process's main thread`) +
+              (broker ? `; messages on RabbitMQ (${broker.env.MESSAGE_BROKER_PREFIX})` : '; messages by the outbox relay'),
+          );
+          if (store === 'mariadb') {
+            const [v] = await storage.all<{ v: string }>('order', 'SELECT VERSION() AS v');
+            out(`  mariadb: server ${v?.v ?? '?'}, throwaway database, READ COMMITTED, pool of 10 per srv`);
           }
+          // Warm-up (not reported): connects every gRPC channel and lets the JIT optimise the hot paths.
+          const warmUp = {
+            mode,
+            transport,
+            store,
+            scenario: 'spread' as const,
+            concurrency: 16,
+            orders: WARM_UP_ORDERS,
+            firstUser: nextUser,
+          };
+          await runOne(system, warmUp, settings.settleMs);
+          nextUser += WARM_UP_ORDERS;
+          for (const scenario of settings.scenarios) {
+            for (const concurrency of settings.concurrency) {
+              const plan = { mode, transport, store, scenario, concurrency, orders: settings.orders, firstUser: nextUser };
+              const report = await runOne(system, plan, settings.settleMs);
+              nextUser += settings.orders;
+              reports.push(report);
+              const { cells } = rowOf(report);
+              const first = [...report.load.firstLatenciesMs].sort((a, b) => a - b);
+              out(
+                `  done ${cells.slice(0, 5).join(' ')}: ${cells[6]} orders/s, p50 ${cells[7]} ms, p99 ${cells[8]} ms, cores ${cells[10]}, ` +
+                  `consistent: ${cells[18]}; first answer per connection: p50 ${percentile(first, 50).toFixed(1)} ms, max ${percentile(first, 100).toFixed(1)} ms`,
+              );
+              out(`    CPU ms per order: ${cpuLine(report.cpu)}`);
+            }
+          }
+        } finally {
+          await system?.stop();
+          await storage.cleanup();
+          await broker?.cleanup();
         }
-      } finally {
-        await system?.stop();
-        await storage.cleanup();
       }
     }
   }
@@ -808,7 +884,7 @@ async function main(): Promise<void> {
   // A scarce run refuses half its requests on purpose; its rate is not a throughput figure.
   for (const r of reports.filter((report) => report.scenario !== 'scarce')) {
     const rate = (okCount(r.load) / r.load.wallMs) * 1000;
-    const key = `${r.mode} ${r.store}`;
+    const key = `${r.mode} ${r.transport} ${r.store}`;
     best.set(key, Math.max(best.get(key) ?? 0, rate));
   }
   const cores = os.cpus().length;

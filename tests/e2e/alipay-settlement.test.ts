@@ -534,6 +534,7 @@ describe('late payments (the shop stack refunds them through Alipay, the manual 
     const w = shop;
     const o = await placeOrder(w, 8, 2);
     await api(w.stack.app, o.token).delete(`/o/v1/orders/${o.id}`).expect(200);
+    await w.stack.tick(); // the stock return goes out after the answer, in the relay's order
     const stockAfterCancel = await stockOf(w, 8); // the cancel gave it back before answering
     const counted = w.stack.srvs.order.counters.latePayments;
     const trade = payAtAlipay(w, o); // an old cashier page, say
@@ -587,6 +588,7 @@ describe('late payments (the shop stack refunds them through Alipay, the manual 
     const w = shop;
     const o = await placeOrder(w, 8, 1);
     await api(w.stack.app, o.token).delete(`/o/v1/orders/${o.id}`).expect(200);
+    await w.stack.tick(); // the stock return goes out after the answer, in the relay's order
     const counted = w.stack.srvs.order.counters.latePayments;
     const notify = paidNotify(o, payAtAlipay(w, o));
     const answers = await Promise.all(Array.from({ length: 6 }, () => postNotify(w, notify)));
@@ -635,6 +637,7 @@ describe('late payments (the shop stack refunds them through Alipay, the manual 
     const w = manual; // ALIPAY_REFUND_LATE_PAYMENTS=false
     const o = await placeOrder(w, 10, 1);
     await api(w.stack.app, o.token).delete(`/o/v1/orders/${o.id}`).expect(200);
+    await w.stack.tick(); // the stock return goes out after the answer, in the relay's order
     const stockAfterCancel = await stockOf(w, 10);
     const counted = w.stack.srvs.order.counters.latePayments;
     const trade = payAtAlipay(w, o);
@@ -870,6 +873,7 @@ describe('POST /o/v1/admin/reconcile (manual stack)', () => {
     const paidTrade = payAtAlipay(w, alreadyPaid);
     expect((await postNotify(w, paidNotify(alreadyPaid, paidTrade))).text).toBe('success');
     await api(w.stack.app, cancelled.token).delete(`/o/v1/orders/${cancelled.id}`).expect(200);
+    await w.stack.tick(); // its stock return goes out after the answer; nothing else is due yet
     const stock13 = await stockOf(w, 13);
     const stock14 = await stockOf(w, 14);
     const stock12 = await stockOf(w, 12);

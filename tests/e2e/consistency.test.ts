@@ -7,8 +7,13 @@ import { silentLogger } from '../../global/logger';
 import { PAYMENT_OUTCOME_KEY } from '../../global/wire';
 import { startInventorySrv } from '../../src/srv/inventory';
 import { api } from '../helpers/http';
-import { type Stack, startStack, unitsHeld } from '../helpers/stack';
+import { freePort } from '../helpers/process';
+import { type Stack, startStack, TEST_TRANSPORT, unitsHeld } from '../helpers/stack';
+import { startTcpProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
+
+/** Tests of the relay's own timeout and deliveries; with TEST_TRANSPORT=broker tests/e2e/broker.test.ts has theirs. */
+const relayOnly = TEST_TRANSPORT === 'broker' ? it.skip : it;
 
 /** ORDER_TIMEOUT_SECONDS's default, the seed's 30 minutes. */
 const ORDER_TIMEOUT_MS = 30 * 60 * 1000;
@@ -124,24 +129,27 @@ describe('Idempotency-Key on POST /o/v1/orders', () => {
 });
 
 describe('the unpaid-order timeout', () => {
-  it('when an order stays unpaid for ORDER_TIMEOUT_SECONDS then it closes by itself, alipay_url goes and stock returns exactly once', async () => {
-    await stack.srv.inventory.SetInv({ goodsId: 7, num: 20 });
-    const { token } = await userWithCart(7, 4);
-    const { body } = await as(token).post('/o/v1/orders').send(form).expect(200);
-    expect(await stockOf(7)).toBe(16);
+  relayOnly(
+    'when an order stays unpaid for ORDER_TIMEOUT_SECONDS then it closes by itself, alipay_url goes and stock returns exactly once',
+    async () => {
+      await stack.srv.inventory.SetInv({ goodsId: 7, num: 20 });
+      const { token } = await userWithCart(7, 4);
+      const { body } = await as(token).post('/o/v1/orders').send(form).expect(200);
+      expect(await stockOf(7)).toBe(16);
 
-    await stack.passTime(ORDER_TIMEOUT_MS - 1000);
-    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'paying' });
-    expect(await stockOf(7)).toBe(16);
+      await stack.passTime(ORDER_TIMEOUT_MS - 1000);
+      expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'paying' });
+      expect(await stockOf(7)).toBe(16);
 
-    await stack.passTime(1000);
-    expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
-    expect(await stockOf(7)).toBe(20);
-    await stack.passTime(60_000); // more relay passes change nothing
-    await stack.passTime(60_000);
-    expect(await stockOf(7)).toBe(20);
-    expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [body.order_sn])).toEqual([]);
-  });
+      await stack.passTime(1000);
+      expect((await as(token).get(`/o/v1/orders/${body.id}`)).body).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });
+      expect(await stockOf(7)).toBe(20);
+      await stack.passTime(60_000); // more relay passes change nothing
+      await stack.passTime(60_000);
+      expect(await stockOf(7)).toBe(20);
+      expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [body.order_sn])).toEqual([]);
+    },
+  );
 
   it('when the payment is recorded before the timeout then the order stays paid and keeps its stock', async () => {
     await stack.srv.inventory.SetInv({ goodsId: 8, num: 20 });
@@ -214,35 +222,76 @@ describe('the unpaid-order timeout', () => {
 });
 
 describe('cancel when inventory is away', () => {
-  it('when inventory is down at cancel time then the order closes now and the stock comes back once inventory returns', async () => {
-    await stack.srv.inventory.SetInv({ goodsId: 10, num: 7 });
-    const { token } = await userWithCart(10, 2);
-    const order = (await as(token).post('/o/v1/orders').send(form).expect(200)).body;
-    expect(await stockOf(10)).toBe(5);
+  relayOnly(
+    'when inventory is down at cancel time then the order closes now and the stock comes back once inventory returns',
+    async () => {
+      await stack.srv.inventory.SetInv({ goodsId: 10, num: 7 });
+      const { token } = await userWithCart(10, 2);
+      const order = (await as(token).post('/o/v1/orders').send(form).expect(200)).body;
+      expect(await stockOf(10)).toBe(5);
 
-    await stack.srvs.inventory.stop();
-    const res = await as(token).delete(`/o/v1/orders/${order.id}`);
-    expect(res.status).toBe(200);
-    expect((await as(token).get(`/o/v1/orders/${order.id}`)).body.status).toBe('TRADE_CLOSED');
-    const pending = await stack.query<{ topic: string }>('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [order.order_sn]);
-    expect(pending).toEqual([{ topic: 'stock.reback' }]);
-    await stack.passTime(60_000); // the relay tries again, and inventory is still away
-    expect(await stack.query('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [order.order_sn])).toEqual(pending);
+      await stack.srvs.inventory.stop();
+      const res = await as(token).delete(`/o/v1/orders/${order.id}`);
+      expect(res.status).toBe(200);
+      expect((await as(token).get(`/o/v1/orders/${order.id}`)).body.status).toBe('TRADE_CLOSED');
+      const pending = await stack.query<{ topic: string }>('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [order.order_sn]);
+      expect(pending).toEqual([{ topic: 'stock.reback' }]);
+      await stack.passTime(60_000); // the relay tries again, and inventory is still away
+      expect(await stack.query('order', 'SELECT topic FROM outbox WHERE order_sn = ?', [order.order_sn])).toEqual(pending);
 
-    stack.srvs.inventory = await startInventorySrv(
-      parseConfig(inventorySrvSchema, { ...stack.storage, INVENTORY_SRV: stack.targets.inventory, LOG_LEVEL: 'silent' }),
-      { logger: silentLogger },
-    );
-    // The order srv's channel reconnects on its own schedule (real time); each reading is one more minute of backoff.
-    const back = await waitFor(
-      async () => {
-        await stack.passTime(60_000);
-        return stockOf(10);
-      },
-      (n) => n === 7,
-      15_000,
-    );
-    expect(back).toBe(7);
-    expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [order.order_sn])).toEqual([]);
+      stack.srvs.inventory = await startInventorySrv(
+        parseConfig(inventorySrvSchema, { ...stack.storage, INVENTORY_SRV: stack.targets.inventory, LOG_LEVEL: 'silent' }),
+        { logger: silentLogger },
+      );
+      // The order srv's channel reconnects on its own schedule (real time); each reading is one more minute of backoff.
+      const back = await waitFor(
+        async () => {
+          await stack.passTime(60_000);
+          return stockOf(10);
+        },
+        (n) => n === 7,
+        15_000,
+      );
+      expect(back).toBe(7);
+      expect(await stack.query('order', 'SELECT * FROM outbox WHERE order_sn = ?', [order.order_sn])).toEqual([]);
+    },
+    30_000,
+  );
+});
+
+describe('cancel when inventory hangs', () => {
+  it('when the only inventory srv hangs then a cancel answers 200 at once and the stock comes back once it answers again', async () => {
+    // The order srv dials inventory through a proxy that can freeze; the gateway reads stock directly.
+    const inventoryAddress = `127.0.0.1:${await freePort()}`;
+    const proxy = await startTcpProxy(inventoryAddress);
+    const own = await startStack({ srvs: { INVENTORY_SRV: inventoryAddress }, order: { INVENTORY_SRV: proxy.address } });
+    try {
+      await own.srv.inventory.SetInv({ goodsId: 11, num: 9 });
+      const token = own.token(nextUser++);
+      await api(own.app, token).post('/o/v1/shopcarts').send({ goods: 11, nums: 3 }).expect(200);
+      const order = (await api(own.app, token).post('/o/v1/orders').send(form).expect(200)).body;
+      proxy.freeze();
+
+      const started = Date.now();
+      const res = await api(own.app, token).delete(`/o/v1/orders/${order.id}`);
+      expect(res.status).toBe(200);
+      // Well inside the 2 s deadline a Reback would have waited out (and then answered 504).
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect((await own.srv.inventory.InvDetail({ goodsId: 11 })).num).toBe(6);
+
+      proxy.thaw();
+      const back = await waitFor(
+        async () => {
+          await own.passTime(60_000);
+          return (await own.srv.inventory.InvDetail({ goodsId: 11 })).num;
+        },
+        (n) => n === 9,
+        15_000,
+      );
+      expect(back).toBe(9);
+    } finally {
+      await own.stop();
+      await proxy.close();
+    }
   }, 30_000);
 });

@@ -10,10 +10,20 @@ import { startGoodsSrv } from '../../src/srv/goods';
 import { startInventorySrv } from '../../src/srv/inventory';
 import type { CrashPoint } from '../../src/srv/order/faults';
 import type { RunningSrv } from '../../src/srv/running-srv';
+import { startTestBroker, type TestBroker } from '../helpers/broker';
 import { createTestStore, type TestStore } from '../helpers/grpc';
 import { api } from '../helpers/http';
 import { ensureBuilt, freePort, type MainProcess, startMain } from '../helpers/process';
-import { buildGateway, type Gateway, queryStore, TEST_JWT_KEY, TEST_STORE, UNUSED_TARGET, unitsHeld } from '../helpers/stack';
+import {
+  buildGateway,
+  type Gateway,
+  queryStore,
+  TEST_JWT_KEY,
+  TEST_STORE,
+  TEST_TRANSPORT,
+  UNUSED_TARGET,
+  unitsHeld,
+} from '../helpers/stack';
 
 const GOODS = 5;
 const INITIAL = 40;
@@ -26,17 +36,24 @@ let gateway: Gateway;
 let orderAddress: string;
 let order: MainProcess | undefined;
 let nextUser = 70_000;
+/** With TEST_TRANSPORT=broker: stock returns go through RabbitMQ to the inventory srv. */
+let broker: TestBroker | undefined;
+const brokerEnv = () => broker?.env ?? {};
+/** The relay's own expiry (by available_at) and Reback; with a broker they are the delayed message and the consumer. */
+const relayOnly = TEST_TRANSPORT === 'broker' ? it.skip : it;
+const brokerOnly = TEST_TRANSPORT === 'broker' ? it : it.skip;
 
 beforeAll(async () => {
   ensureBuilt();
   const created = await createTestStore(TEST_STORE, 'crash');
   if ('skipped' in created) throw new Error(created.skipped);
   store = created;
+  if (TEST_TRANSPORT === 'broker') broker = await startTestBroker('crash', [3600]); // ORDER_TIMEOUT_SECONDS below
   goods = await startGoodsSrv(parseConfig(goodsSrvSchema, { ...store.env, GOODS_SRV: '127.0.0.1:0' }), {
     logger: silentLogger,
     seedDemo: true,
   });
-  inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...store.env, INVENTORY_SRV: '127.0.0.1:0' }), {
+  inventory = await startInventorySrv(parseConfig(inventorySrvSchema, { ...store.env, ...brokerEnv(), INVENTORY_SRV: '127.0.0.1:0' }), {
     logger: silentLogger,
     seedDemo: true,
   });
@@ -50,6 +67,7 @@ afterAll(async () => {
   if (order && order.child.exitCode === null) order.child.kill('SIGKILL');
   gateway?.close();
   await Promise.all([goods?.stop(), inventory?.stop()]);
+  await broker?.cleanup();
   await store?.cleanup();
 });
 
@@ -67,6 +85,7 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
   await stopOrder();
   order = startMain('src/srv/order/main.js', {
     ...store.env,
+    ...brokerEnv(),
     LOG_LEVEL: 'info',
     ORDER_SRV: orderAddress,
     GOODS_SRV: goods.address,
@@ -80,8 +99,14 @@ async function startOrder(crashAt?: CrashPoint): Promise<MainProcess> {
     ORDER_TIMEOUT_SECONDS: '3600',
     ...(crashAt ? { ORDER_SRV_CRASH_AT: crashAt } : {}),
   });
-  await order.waitForLog((l) => l.msg === 'order srv listening');
-  if (crashAt && RELAY_POINTS.includes(crashAt)) return order; // it is about to die on its own
+  const listening = order.waitForLog((l) => l.msg === 'order srv listening');
+  if (crashAt && RELAY_POINTS.includes(crashAt)) {
+    // It is about to die on its own, maybe before its buffered log reaches us (lines wait up to LOG_FLUSH_MS).
+    listening.catch(() => undefined);
+    await Promise.race([listening, order.exited]);
+    return order;
+  }
+  await listening;
   // A new gateway, whose channel is not backing off from the last crash; then wait until it is through.
   gateway.close();
   gateway = freshGateway();
@@ -213,7 +238,7 @@ describe(`SIGKILL in the relay (${TEST_STORE})`, { timeout: 90_000 }, () => {
     expect(await sql('SELECT id FROM order_info WHERE user_id = ?', [userId])).toHaveLength(1);
   });
 
-  it('when the relay dies right after closing an expired order then the stock still comes back, once', async () => {
+  relayOnly('when the relay dies right after closing an expired order then the stock still comes back, once', async () => {
     await startOrder();
     const before = await settled();
     const { token } = await newUserWithCart(4);
@@ -232,7 +257,7 @@ describe(`SIGKILL in the relay (${TEST_STORE})`, { timeout: 90_000 }, () => {
     expect(after.stockLeft).toBe(before.stockLeft);
   });
 
-  it('when the relay dies after Reback but before removing its message then redelivery changes nothing', async () => {
+  relayOnly('when the relay dies after Reback but before removing its message then redelivery changes nothing', async () => {
     await startOrder();
     const before = await settled();
     const { token } = await newUserWithCart(5);
@@ -248,4 +273,30 @@ describe(`SIGKILL in the relay (${TEST_STORE})`, { timeout: 90_000 }, () => {
     expect(after.stockLeft).toBe(before.stockLeft);
     expect(after.outbox).toBe(0);
   });
+
+  brokerOnly(
+    'when the relay dies after the broker confirmed a stock return but before removing its message then publishing it again changes nothing',
+    async () => {
+      await startOrder();
+      const before = await settled();
+      const { token } = await newUserWithCart(5);
+      const { body } = await api(gateway.app, token).post('/o/v1/orders').send(form).expect(200);
+      const crashing = await startOrder('stock-returned');
+      gateway.close();
+      gateway = freshGateway();
+      // The cancel answers once its close commits; the stock return is published after, and the srv dies on its confirm.
+      await api(gateway.app, token).delete(`/o/v1/orders/${body.id}`);
+      await killedBySelf(crashing);
+      expect(await sql("SELECT topic FROM outbox WHERE topic = 'stock.reback'")).toHaveLength(1);
+
+      await startOrder();
+      const after = await settled();
+      expect(after.stockLeft).toBe(before.stockLeft);
+      expect(after.outbox).toBe(0);
+      const applied = await queryStore(store.env, 'inventory', 'SELECT order_sn FROM inventory_message WHERE order_sn = ?', [
+        body.order_sn,
+      ]);
+      expect(applied).toHaveLength(1);
+    },
+  );
 });

@@ -183,7 +183,7 @@ describe('business counters', () => {
     const delta = await moved(counters, async () => {
       await api(stack.app, cancelled.token).delete(`/o/v1/orders/${cancelled.id}`).expect(200);
       expect((await notify(closedAtAlipay, 'TRADE_CLOSED')).text).toBe('success');
-      await stack.tick(); // the Alipay close's stock return
+      await stack.tick(); // both closes' stock returns (they go out after the answers)
       await placeOrder(7);
       await stack.passTime(TIMEOUT_MS + 1000); // the timeout closes it; its stock goes back in the same pass
     });
@@ -193,6 +193,7 @@ describe('business counters', () => {
   it('when a payment arrives for a closed order then late payments and late notifies move by one, and the refund by one after a relay pass', async () => {
     const order = await placeOrder(8);
     await api(stack.app, order.token).delete(`/o/v1/orders/${order.id}`).expect(200);
+    await stack.tick(); // the stock return goes out after the answer, in the relay's order
     standIn.createTrade(order.orderSn, formatYuan(order.totalCents));
     standIn.pay(order.orderSn);
     const delta = await moved(counters, async () => {

@@ -264,6 +264,7 @@ describe('DELETE /o/v1/orders/:id', () => {
     const res = await as(token).delete(`/o/v1/orders/${body.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({});
+    await stack.tick(); // the stock return goes out after the answer; a relay pass runs after it
     expect(await stockOf(18)).toBe(20);
     const detail = await as(token).get(`/o/v1/orders/${body.id}`);
     expect(detail.body).toMatchObject({ status: 'TRADE_CLOSED', alipay_url: null });

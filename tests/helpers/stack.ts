@@ -18,8 +18,10 @@ import { signToken } from '../../middlewares/auth';
 import type { AlipayPagePay } from '../../src/alipay/page-pay';
 import { buildGatewayApp } from '../../src/gateway';
 import { type AllSrvs, type AllSrvsOptions, startAllSrvs } from '../../src/srv/all';
+import { startTestBroker, type TestBroker } from './broker';
 import { createTestClock, type TestClock } from './clock';
 import { createTestStore, type StoreKind, type TestStore } from './grpc';
+import { waitFor } from './wait';
 
 export interface RsaPair {
   privateKey: string;
@@ -105,6 +107,8 @@ export interface Stack extends Gateway {
   store: StoreKind;
   targets: SrvTargets;
   srvs: AllSrvs;
+  /** With TEST_TRANSPORT=broker: the stack's broker prefix. */
+  broker: TestBroker | undefined;
   token(userId: number, options?: { admin?: boolean }): string;
   /** Plain SQL against a srv's own store (SQLite file or MariaDB database), for arranging and checking. */
   query<Row = Record<string, unknown>>(srv: SrvName, sql: string, params?: unknown[]): Promise<Row[]>;
@@ -150,6 +154,13 @@ export const UNUSED_TARGET = '127.0.0.1:9';
 
 export const TEST_STORE: StoreKind = process.env.TEST_STORE === 'mariadb' ? 'mariadb' : 'sqlite';
 
+/**
+ * How the order system's messages travel: the outbox relay (default) or RabbitMQ with TEST_TRANSPORT=broker
+ * (each stack on its own prefix of TEST_BROKER_URL, deleted when it stops). Tests that drive the unpaid-order
+ * timeout by the clock are the relay's; the broker's delayed timeout is real time (tests/e2e/broker.test.ts).
+ */
+export const TEST_TRANSPORT: 'relay' | 'broker' = process.env.TEST_TRANSPORT === 'broker' ? 'broker' : 'relay';
+
 /** The whole system with the demo catalogue (goods 1..20, stock 100 each). */
 export interface StackOptions {
   /** Settings for the gateway, for every srv, and for the order srv only. */
@@ -169,15 +180,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if ('skipped' in store) throw new Error(store.skipped);
   const dataDir = store.env.DATA_DIR;
   const clock = options.clock ?? createTestClock();
+  const broker = TEST_TRANSPORT === 'broker' ? await startTestBroker('stack') : undefined;
   const srvs = await startAllSrvs({
-    env: { ...store.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000', ...options.srvs },
+    env: { ...store.env, ...ON_ANY_PORT, LOG_LEVEL: 'silent', GRPC_DEADLINE_MS: '2000', ...broker?.env, ...options.srvs },
     orderEnv: options.order ?? {},
     logger: debugLogger,
     seedDemo: true,
     order: { now: clock.now, relayTimer: false },
     ...(options.faults ? { faults: options.faults } : {}),
   });
-  const tick = () => srvs.order.relay.tick();
+  const relayTick = () => srvs.order.relay.tick();
+  // With a broker a pass publishes; the stock returns it published are applied when the inventory srvs
+  // have consumed them, so a tick waits for that (as a relay pass waits for its Rebacks).
+  const tick = broker
+    ? async () => {
+        await publishAll(relayTick, store.env);
+        const published = () => srvs.order.relay.stats.published['stock.return'] ?? 0;
+        const handled = await waitFor(
+          () => broker.handled('stockReturn'),
+          (n) => n >= published(),
+          10_000,
+        );
+        if (!(handled >= published())) throw new Error(`${published() - handled} stock returns published but not consumed within 10 s`);
+      }
+    : relayTick;
   const { targets } = srvs;
   const gateway = buildGateway(targets, options.gateway, { now: clock.now });
   return {
@@ -193,14 +219,38 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     store: TEST_STORE,
     targets,
     srvs,
+    broker,
     query: (srv, sql, params = []) => queryStore(store.env, srv, sql, params),
     token: (userId, opts = {}) => signToken(TEST_JWT_KEY, { userId, nickName: `user${userId}`, admin: opts.admin ?? false }),
     async stop() {
       gateway.close();
       await srvs.stop();
+      await broker?.cleanup();
       await store.cleanup();
     },
   };
+}
+
+/**
+ * With a broker: relay passes until the outbox holds nothing left to publish (a srv that has just started
+ * may not have connected yet, and a pass before that publishes nothing). Refunds are the relay's own work.
+ */
+export async function publishAll(relayTick: () => Promise<void>, storage: Env, timeoutMs = 10_000): Promise<void> {
+  const left = await waitFor(
+    async () => {
+      await relayTick();
+      const rows = await queryStore<{ n: number }>(
+        storage,
+        'order',
+        "SELECT COUNT(*) AS n FROM outbox WHERE topic <> 'payment.refund'",
+        [],
+      );
+      return Number(rows[0]?.n);
+    },
+    (n) => n === 0,
+    timeoutMs,
+  );
+  if (left !== 0) throw new Error(`${left} outbox messages still unpublished after ${timeoutMs} ms`);
 }
 
 /**

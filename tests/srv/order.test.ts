@@ -682,6 +682,7 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       // New orders are `paying`; WAIT_BUYER_PAY (Alipay's word for unpaid) is set as an older srv might have.
       if (from === 'WAIT_BUYER_PAY') await h.sql('order', 'UPDATE order_info SET status = ? WHERE order_sn = ?', [from, orderSn]);
       else if (from !== 'paying') await h.order.UpdateOrderStatus({ orderSn, status: from, ...(from === 'TRADE_CLOSED' ? {} : FIRST_PAY) });
+      await h.srvs?.order.relay.tick(); // a close's stock return goes out after its answer, in the relay's order
       expect(await h.statusOf(orderSn)).toBe(from);
       return { userId, goodsId, orderSn, totalCents: priceCents(goodsId) * 2 };
     }
@@ -759,6 +760,7 @@ describe.each(STORE_KINDS)('order srv on %s', (kind) => {
       async (from, to, _summary, expected) => {
         const o = await orderIn(from);
         const result = await update({ orderSn: o.orderSn, status: to, ...NEXT_PAY });
+        await h.srvs?.order.relay.tick();
 
         expect(result).toEqual({ answer: expected.answer, paymentOutcome: expected.paymentOutcome });
         const paidBefore = from === 'TRADE_SUCCESS' || from === 'TRADE_FINISHED';

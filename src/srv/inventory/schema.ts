@@ -21,9 +21,17 @@ export interface InventorySellTable {
   updated_at: number;
 }
 
+/** Broker messages applied (CONTRACT §7): recorded in the transaction of the stock change they made. */
+export interface InventoryMessageTable {
+  message_id: string;
+  order_sn: string;
+  created_at: number;
+}
+
 export interface InventorySchema {
   inventory: InventoryTable;
   inventory_sell: InventorySellTable;
+  inventory_message: InventoryMessageTable;
 }
 
 /** The longest orderSn the ledger stores. */
@@ -53,6 +61,21 @@ export const migrations: Record<string, Migration> = {
     async down(db: Kysely<unknown>) {
       await db.schema.dropTable('inventory_sell').execute();
       await db.schema.dropTable('inventory').execute();
+    },
+  },
+  '0002_inventory_message': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('inventory_message')
+        .addColumn('message_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('order_sn', `varchar(${ORDER_SN_MAX_LENGTH})`, (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        // An outbox id is unique in its order store only; with the orderSn it is unique everywhere.
+        .addPrimaryKeyConstraint('inventory_message_pk', ['message_id', 'order_sn'])
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('inventory_message').execute();
     },
   },
 };

@@ -71,6 +71,71 @@ function findSellRecord(trx: Transaction<InventorySchema>, orderSn: string) {
   return trx.selectFrom('inventory_sell').selectAll().where('order_sn', '=', orderSn).executeTakeFirst();
 }
 
+export type GiveBackOutcome = 'tombstone' | 'already given back' | 'given back';
+
+/**
+ * Inside a transaction: gives back what orderSn took, once. The ledger is the truth, so no goods list is
+ * needed. With no ledger row yet, leaves a tombstone so a Sell arriving late is refused.
+ */
+async function giveBack(trx: Transaction<InventorySchema>, orderSn: string, at: number): Promise<GiveBackOutcome> {
+  const record = await findSellRecord(trx, orderSn);
+  if (!record) {
+    await trx
+      .insertInto('inventory_sell')
+      .values({ order_sn: orderSn, status: 'reback', detail: '[]', created_at: at, updated_at: at })
+      .execute();
+    return 'tombstone';
+  }
+  if (record.status === 'reback') return 'already given back';
+  // Compare-and-set on the status: of two concurrent Rebacks only one moves the row, and only it gives back.
+  const claimed = await trx
+    .updateTable('inventory_sell')
+    .set({ status: 'reback', updated_at: at })
+    .where('order_sn', '=', orderSn)
+    .where('status', '=', 'sold')
+    .executeTakeFirst();
+  if (claimed.numUpdatedRows === 0n) return 'already given back';
+  for (const item of parseDetail(orderSn, record.detail)) {
+    const added = await trx
+      .updateTable('inventory')
+      .set((eb) => ({ stocks: eb('stocks', '+', item.num), updated_at: at }))
+      .where('goods_id', '=', item.goodsId)
+      .executeTakeFirst();
+    // Rows are never deleted, so this means the store was edited by hand; refuse rather than lose stock.
+    if (added.numUpdatedRows === 0n) throw new Error(`no inventory row for goods ${item.goodsId} to give back`);
+  }
+  return 'given back';
+}
+
+/**
+ * The broker's `stock.return` (CONTRACT §7): Reback's change with the message id recorded in the same
+ * transaction, so a redelivered message changes nothing. Its caller acks only after this resolves.
+ */
+export async function applyStockReturn(
+  deps: Pick<InventoryServiceDeps, 'db' | 'now'>,
+  messageId: string,
+  orderSn: string,
+): Promise<GiveBackOutcome | 'already applied'> {
+  checkOrderSn(orderSn);
+  const now = deps.now ?? Date.now;
+  return inTransaction(
+    deps.db,
+    async (trx) => {
+      const seen = await trx
+        .selectFrom('inventory_message')
+        .select('message_id')
+        .where('message_id', '=', messageId)
+        .where('order_sn', '=', orderSn)
+        .executeTakeFirst();
+      if (seen) return 'already applied' as const;
+      const at = now();
+      await trx.insertInto('inventory_message').values({ message_id: messageId, order_sn: orderSn, created_at: at }).execute();
+      return giveBack(trx, orderSn, at);
+    },
+    retryOnSameOrderSn,
+  );
+}
+
 export interface InventoryServiceDeps {
   db: Kysely<InventorySchema>;
   dialect: Dialect;
@@ -173,40 +238,7 @@ export function createInventoryService(deps: InventoryServiceDeps): AsyncHandler
      */
     async Reback(request) {
       const orderSn = checkOrderSn(request.orderSn);
-      const outcome = await inTransaction(
-        db,
-        async (trx) => {
-          const record = await findSellRecord(trx, orderSn);
-          const at = now();
-          if (!record) {
-            await trx
-              .insertInto('inventory_sell')
-              .values({ order_sn: orderSn, status: 'reback', detail: '[]', created_at: at, updated_at: at })
-              .execute();
-            return 'tombstone' as const;
-          }
-          if (record.status === 'reback') return 'already given back' as const;
-          // Compare-and-set on the status: of two concurrent Rebacks only one moves the row, and only it gives back.
-          const claimed = await trx
-            .updateTable('inventory_sell')
-            .set({ status: 'reback', updated_at: at })
-            .where('order_sn', '=', orderSn)
-            .where('status', '=', 'sold')
-            .executeTakeFirst();
-          if (claimed.numUpdatedRows === 0n) return 'already given back' as const;
-          for (const item of parseDetail(orderSn, record.detail)) {
-            const added = await trx
-              .updateTable('inventory')
-              .set((eb) => ({ stocks: eb('stocks', '+', item.num), updated_at: at }))
-              .where('goods_id', '=', item.goodsId)
-              .executeTakeFirst();
-            // Rows are never deleted, so this means the store was edited by hand; refuse rather than lose stock.
-            if (added.numUpdatedRows === 0n) throw new Error(`no inventory row for goods ${item.goodsId} to give back`);
-          }
-          return 'given back' as const;
-        },
-        retryOnSameOrderSn,
-      );
+      const outcome = await inTransaction(db, (trx) => giveBack(trx, orderSn, now()), retryOnSameOrderSn);
       if (outcome === 'tombstone') logger.info({ orderSn }, 'reback before any sell: tombstone recorded');
       else logger.debug({ orderSn, outcome }, 'reback');
       return {};

@@ -32,6 +32,8 @@ export interface OrderSrvContext {
   /** Refund payments that arrive after their order was closed (else an operator does). */
   refundLatePayments: boolean;
   counters: { latePayments: number };
+  /** Messages go out on a broker (CONTRACT §7): integration events and message bodies are written too. */
+  brokered: boolean;
 }
 
 /** Downstream calls inherit the caller's deadline (less a margin to answer in), capped by deadlineMs. */

@@ -7,18 +7,22 @@
 //   transitions                   the only writer of an order's status (close, pay, finish)
 //   expiry, late-payments         the timeout (asking Alipay first), late payments and their refunds
 //   outbox, leases, relay         promised work, delivered until it succeeds by any instance's relay
+//   ../broker                     with MESSAGE_BROKER_URL: the relay publishes the outbox on RabbitMQ and
+//                                 every order srv consumes the delayed timeouts (CONTRACT §7)
 import type { OrderSrvConfig } from '../../../global/config';
 import type { Logger } from '../../../global/logger';
 import { serviceDefinitions } from '../../../global/proto';
 import { consulOption, createSrvClient } from '../../../global/srv-conn';
 import { Feature } from '../../../global/wire';
 import { createAlipayOpenApi } from '../../alipay/open-api';
+import { type Broker, connectBroker } from '../broker';
 import type { Database } from '../database';
 import type { RpcFaults } from '../grpc-server';
 import { type RunningSrv, startSrv } from '../running-srv';
 import { supersedeOrphans } from './attempts';
 import { cartService } from './cart-service';
 import type { OrderSrvContext } from './context';
+import { closeExpired } from './expiry';
 import { crashAt, noFaults } from './faults';
 import { orderService } from './order-service';
 import { createOrderSnGenerator } from './order-sn';
@@ -67,6 +71,10 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
   const counters = { latePayments: 0 };
   const now = options.now ?? Date.now;
   let relay: Relay | undefined;
+  const orderTimeoutSeconds = config.ORDER_TIMEOUT_SECONDS;
+  const broker: Broker | undefined = config.MESSAGE_BROKER_URL
+    ? connectBroker({ ...config, MESSAGE_BROKER_URL: config.MESSAGE_BROKER_URL }, logger, { delaySeconds: [orderTimeoutSeconds] })
+    : undefined;
 
   const srv = await startSrv({
     name: 'order',
@@ -98,12 +106,29 @@ export async function startOrderSrv(config: OrderSrvConfig, options: OrderSrvOpt
         alipay,
         refundLatePayments: config.ALIPAY_REFUND_LATE_PAYMENTS,
         counters,
+        brokered: broker !== undefined,
       };
-      relay = createRelay(ctx, { intervalMs: config.RELAY_INTERVAL_MS, leaseMs: config.RELAY_LEASE_SECONDS * 1000 });
-      return { ...cartService(ctx), ...orderService(ctx, relay) };
+      const orderRelay = createRelay(ctx, {
+        intervalMs: config.RELAY_INTERVAL_MS,
+        leaseMs: config.RELAY_LEASE_SECONDS * 1000,
+        broker,
+        orderTimeoutSeconds,
+      });
+      relay = orderRelay;
+      // The delayed timeout: the same compare-and-set as the relay's close, so a paid order changes nothing.
+      broker?.consume('orderTimeout', async ({ body, attempt }) => {
+        const orderSn = (body as { order_sn?: unknown } | null)?.order_sn;
+        if (typeof orderSn !== 'string') throw new Error('order.timeout without order_sn');
+        if ((await closeExpired(ctx, orderSn, attempt)) !== 'closed') return;
+        ctx.faults('order-closed');
+        logger.info({ orderSn }, 'unpaid order expired and closed');
+        orderRelay.deliverSoon('stock.reback', orderSn);
+      });
+      return { ...cartService(ctx), ...orderService(ctx, orderRelay) };
     },
     faults: options.faults,
     async release() {
+      await broker?.close(); // consumers first: in-flight timeouts finish and ack
       await relay?.stop();
       goods.close();
       inventory.close();

@@ -89,3 +89,20 @@ new Gauge({
     this.set((await currentBacklog()).oldestMs / 1000);
   },
 });
+
+// The same reading under the names CONTRACT §7 gives them (with a broker, a timeout counts until it is published).
+new Gauge({
+  name: 'outbox_backlog',
+  help: 'Outbox messages due and not yet delivered or confirmed by the broker',
+  async collect() {
+    this.set((await currentBacklog()).messages);
+  },
+});
+
+new Gauge({
+  name: 'outbox_oldest_age_seconds',
+  help: 'How long the longest-waiting due outbox message has waited',
+  async collect() {
+    this.set((await currentBacklog()).oldestMs / 1000);
+  },
+});

@@ -39,10 +39,10 @@ export function parseAmount(text: string): number | undefined {
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
 }
 
-export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>): Pick<AsyncHandlers<OrderDefinition>, OrderRpcs> {
+export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliverSoon'>): Pick<AsyncHandlers<OrderDefinition>, OrderRpcs> {
   const { db } = ctx;
-  /** Gives a closed order's stock back now if it can; else the relay retries. */
-  const returnStock = (orderSn: string) => relay.deliver('stock.reback', orderSn);
+  /** Delivers a closed order's stock return now (relay) or publishes it (broker); what fails stays in the outbox. */
+  const returnStock = (orderSn: string) => relay.deliverSoon('stock.reback', orderSn);
 
   return {
     async CreateOrder(request, rpc) {
@@ -98,7 +98,8 @@ export function orderService(ctx: OrderSrvContext, relay: Pick<Relay, 'deliver'>
         // TRADE_CLOSED notify names the trade it closed; a cancel (the buyer's, an admin's) names none.
         const cause = request.tradeNo.trim() ? 'alipay' : 'cancel';
         const { closed, status } = await closeOrder(ctx, orderSn, cause);
-        if (closed) await returnStock(orderSn);
+        // Safe in the outbox once the close commits: it goes out after the answer, so a cancel never waits on inventory.
+        if (closed) void returnStock(orderSn);
         else if (status !== TRADE_CLOSED) throw refusedMove(status, TRADE_CLOSED);
         return {};
       }

@@ -10,7 +10,7 @@
 // leaves the attempt to the relay (attempts.ts). Idempotency keys are handled around this (idempotency.ts).
 import * as grpc from '@grpc/grpc-js';
 import type { Insertable, Selectable } from 'kysely';
-import { yuanToCents } from '../../../global/money';
+import { centsToYuan, yuanToCents } from '../../../global/money';
 import { NEW_ORDER_STATUS } from '../../../global/order-status';
 import { type CallContext, SrvCallError } from '../../../global/srv-conn';
 import { ErrorReason } from '../../../global/wire';
@@ -19,7 +19,7 @@ import { type RpcContext, RpcError } from '../grpc-server';
 import { abandonAttempt, claimAttempt, consumeAttempt } from './attempts';
 import { downstream, type OrderSrvContext } from './context';
 import { ordersCreated, outOfStockRefusals } from './metrics';
-import { enqueue } from './outbox';
+import { enqueue, enqueueEvent } from './outbox';
 import type { OrderInfoTable, ShoppingCartTable } from './schema';
 
 const PAY_TYPE = 'alipay';
@@ -153,6 +153,11 @@ async function commit(
       )
       .execute();
     await enqueue(tx, { topic: 'order.close', orderSn, availableAt: expireAt, now });
+    await enqueueEvent(ctx, tx, 'order.created', orderSn, now, {
+      user: form.userId,
+      total: centsToYuan(row.total_cents),
+      items: lines.map((l) => ({ goods: l.goodsId, nums: l.nums, price: centsToYuan(l.priceCents) })),
+    });
     ctx.faults('order-written');
     // The row as written: reading it back would only return what is in hand.
     return { ...row, id: orderId };

@@ -2,7 +2,13 @@
 // Several order srvs may run relays on one store: every row is claimed by a compare-and-set on its
 // lease before any work (leases.ts), and every delivery is idempotent (Reback by orderSn, close by
 // compare-and-set, refund by out_request_no), so a repeat after a crash changes nothing.
+//
+// With a broker (CONTRACT §7) the relay publishes instead of delivering: stock returns, the delayed
+// timeout and the integration events go out oldest first, each row deleted only once the broker has
+// confirmed it; a row published but not confirmed (a crash, a cut connection) goes out again. Refunds
+// of late payments stay the relay's own work.
 import type { Selectable } from 'kysely';
+import { type Broker, type OutgoingMessage, ROUTE } from '../broker';
 import { recoverDueAttempts } from './attempts';
 import { type OrderSrvContext, ownCall } from './context';
 import { closeExpired } from './expiry';
@@ -19,20 +25,30 @@ export interface RelayOptions {
   batch?: number;
   /** How long a claim keeps other relays off a row. */
   leaseMs?: number;
+  /** Publish on this broker instead of delivering (CONTRACT §7). */
+  broker?: Broker | undefined;
+  /** The delay queue the timeouts go to (the order timeout, in seconds); with a broker. */
+  orderTimeoutSeconds?: number;
 }
 
 export interface RelayStats {
   attemptsRecovered: number;
   ordersClosed: number;
   stockReturned: number;
+  /** Messages the broker confirmed (with a broker), by routing key. */
+  published: Record<string, number>;
   failures: number;
 }
 
 export interface Relay {
   /** One pass: recover what is due, deliver what is due. Passes never overlap; this one runs after any in progress. */
   tick(): Promise<void>;
-  /** Delivers one message now if it is there and unclaimed (e.g. a cancel's stock return). */
-  deliver(topic: OutboxTopic, orderSn: string): Promise<void>;
+  /**
+   * After a caller's answer, never before it: delivers this message (e.g. a cancel's stock return) or,
+   * with a broker, publishes what is pending. Chained after the pass in progress, so tick() waits for it;
+   * resolves when done (never rejects: what fails stays in the outbox).
+   */
+  deliverSoon(topic: OutboxTopic, orderSn: string): Promise<void>;
   /** Runs a pass every intervalMs until stop(). */
   start(): void;
   stop(): Promise<void>;
@@ -52,11 +68,13 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
   const { db, logger } = ctx;
   const batch = options.batch ?? 50;
   const leaseMs = options.leaseMs ?? 30_000;
-  const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, failures: 0 };
+  const { broker } = options;
+  const stats: RelayStats = { attemptsRecovered: 0, ordersClosed: 0, stockReturned: 0, published: {}, failures: 0 };
   let timer: NodeJS.Timeout | undefined;
   let lastPass: Promise<void> = Promise.resolve();
   let stopped = false;
-  const unwatch = watchBacklog(() => dueBacklog(db, ctx.now()));
+  let publishQueued = false;
+  const unwatch = watchBacklog(() => dueBacklog(db, ctx.now(), broker !== undefined));
 
   /** Claims one message by compare-and-set on its lease; false when another relay has it. */
   async function claim(message: Selectable<OutboxTable>, now: number): Promise<boolean> {
@@ -110,14 +128,9 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
 
   async function deliverDue(): Promise<void> {
     const now = ctx.now();
-    const due = await db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('available_at', '<=', now)
-      .where(leaseFree(now))
-      .orderBy('available_at')
-      .limit(batch)
-      .execute();
+    let query = db.selectFrom('outbox').selectAll().where('available_at', '<=', now).where(leaseFree(now));
+    if (broker) query = query.where('topic', '=', 'payment.refund');
+    const due = await query.orderBy('available_at').limit(batch).execute();
     for (const message of due) {
       if (stopped) return;
       if (await claim(message, now)) await handle(message);
@@ -129,6 +142,66 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
     if (message && (await claim(message, ctx.now()))) await handle(message);
   }
 
+  /** What a row says on the broker. */
+  function outgoing(message: Selectable<OutboxTable>, now: number): OutgoingMessage {
+    const base = { messageId: String(message.id), traceparent: message.traceparent };
+    const body: unknown = message.payload ? JSON.parse(message.payload) : { order_sn: message.order_sn };
+    switch (message.topic) {
+      case 'order.close':
+        // Due already (published late, e.g. after the broker was away): straight to the order srvs.
+        return message.available_at <= now
+          ? { ...base, route: ROUTE.orderTimeout, body }
+          : { ...base, route: ROUTE.orderTimeout, body, delaySeconds: options.orderTimeoutSeconds ?? 1800 };
+      case 'stock.reback':
+        return { ...base, route: ROUTE.stockReturn, body };
+      default:
+        return { ...base, route: message.topic, body };
+    }
+  }
+
+  /** Publishes pending rows oldest first, deleting each once confirmed. Stops at the first failure. */
+  async function publishPending(bus: Broker): Promise<void> {
+    for (;;) {
+      if (stopped || !bus.connected) return; // they wait in the outbox until the broker is back
+      const now = ctx.now();
+      const pending = await db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('topic', '!=', 'payment.refund')
+        .where((eb) => eb.or([eb('available_at', '<=', now), eb('topic', '=', 'order.close')]))
+        .where(leaseFree(now))
+        .orderBy('id')
+        .limit(batch)
+        .execute();
+      const claimed: Selectable<OutboxTable>[] = [];
+      for (const message of pending) if (await claim(message, now)) claimed.push(message);
+      // One channel keeps them in order; all in flight at once, each confirmed on its own.
+      const messages = claimed.map((message) => outgoing(message, now));
+      const results = await Promise.allSettled(messages.map((message) => bus.publish(message)));
+      const sent = claimed.filter((_, i) => results[i]?.status === 'fulfilled').map((m) => m.id);
+      const unsent = claimed.filter((_, i) => results[i]?.status === 'rejected').map((m) => m.id);
+      if (sent.length > 0) {
+        // Confirmed, not yet marked sent: a crash here publishes them again (consumers drop the repeats).
+        if (claimed.some((m, i) => m.topic === 'stock.reback' && results[i]?.status === 'fulfilled')) {
+          ctx.faults('stock-returned');
+        }
+        await db.deleteFrom('outbox').where('id', 'in', sent).execute();
+        for (const [i, message] of messages.entries()) {
+          if (results[i]?.status === 'fulfilled') stats.published[message.route] = (stats.published[message.route] ?? 0) + 1;
+        }
+      }
+      if (unsent.length > 0) {
+        stats.failures += unsent.length;
+        // Free at once: the next pass publishes them again, still oldest first.
+        await db.updateTable('outbox').set({ lease_until: null }).where('id', 'in', unsent).execute();
+        const reason = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        logger.warn({ err: reason.reason, unsent: unsent.length }, 'broker did not confirm; messages stay in the outbox');
+        return;
+      }
+      if (pending.length < batch) return;
+    }
+  }
+
   async function pass(): Promise<void> {
     if (stopped) return;
     try {
@@ -136,6 +209,7 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
       stats.attemptsRecovered += recovery.recovered;
       stats.failures += recovery.failed;
       await deliverDue();
+      if (broker) await publishPending(broker);
     } catch (err) {
       logger.error({ err }, 'relay pass failed');
     }
@@ -151,9 +225,24 @@ export function createRelay(ctx: OrderSrvContext, options: RelayOptions): Relay 
     timer = setTimeout(() => void tick().finally(schedule), options.intervalMs);
   }
 
+  function deliverSoon(topic: OutboxTopic, orderSn: string): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (!broker) {
+      lastPass = lastPass.then(() => deliver(topic, orderSn).catch((err: unknown) => logger.error({ err }, 'delivery failed')));
+      return lastPass;
+    }
+    if (publishQueued) return lastPass; // the publish already waiting takes this message too
+    publishQueued = true;
+    lastPass = lastPass.then(() => {
+      publishQueued = false;
+      return publishPending(broker).catch((err: unknown) => logger.error({ err }, 'publishing the outbox failed'));
+    });
+    return lastPass;
+  }
+
   return {
     tick,
-    deliver,
+    deliverSoon,
     stats,
     start: schedule,
     async stop() {

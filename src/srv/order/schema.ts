@@ -82,8 +82,10 @@ export interface LatePaymentTable {
   created_at: number;
 }
 
-export const OUTBOX_TOPICS = ['order.close', 'stock.reback', 'payment.refund'] as const;
+export const OUTBOX_TOPICS = ['order.close', 'stock.reback', 'payment.refund', 'order.created', 'order.paid', 'order.closed'] as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[number];
+/** Integration events for whoever else listens (CONTRACT §7): written only when a broker carries them. */
+export type EventTopic = Extract<OutboxTopic, 'order.created' | 'order.paid' | 'order.closed'>;
 
 /** Work that a committed transaction promised, delivered by the relay until it succeeds. */
 export interface OutboxTable {
@@ -95,6 +97,10 @@ export interface OutboxTable {
   lease_until: number | null;
   last_error: string | null;
   created_at: number;
+  /** The message body (JSON) when a broker carries it; null for work only the relay does. */
+  payload: string | null;
+  /** W3C traceparent of the transaction that wrote it, so a trace follows the message. */
+  traceparent: string | null;
 }
 
 export interface OrderSchema {
@@ -234,6 +240,16 @@ export const migrations: Record<string, Migration> = {
       for (const table of ['order_info', 'order_attempt']) {
         await sql`ALTER TABLE ${sql.table(table)} MODIFY idempotency_key varchar(128) NULL`.execute(db);
       }
+    },
+  },
+  '0004_outbox_payload': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').addColumn('payload', 'text').execute();
+      await db.schema.alterTable('outbox').addColumn('traceparent', 'varchar(64)').execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.alterTable('outbox').dropColumn('traceparent').execute();
+      await db.schema.alterTable('outbox').dropColumn('payload').execute();
     },
   },
 };

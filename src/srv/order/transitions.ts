@@ -5,14 +5,15 @@
 // (the stock return of a close, the refund of a late payment) is written in its transaction.
 import * as grpc from '@grpc/grpc-js';
 import type { Transaction } from 'kysely';
-import { isPaid, type OrderStatusName, predecessorsOf, TRADE_CLOSED } from '../../../global/order-status';
+import { centsToYuan } from '../../../global/money';
+import { isPaid, isUnpaid, type OrderStatusName, predecessorsOf, TRADE_CLOSED } from '../../../global/order-status';
 import { ErrorReason, type PaymentOutcome } from '../../../global/wire';
 import { inTransaction } from '../database';
 import { RpcError } from '../grpc-server';
 import type { OrderSrvContext } from './context';
 import { alertLatePayment, type LatePayment, recordLatePayment } from './late-payments';
 import { type CloseCause, ordersClosed, payments } from './metrics';
-import { dropCloseMessage, enqueue } from './outbox';
+import { dropCloseMessage, enqueue, enqueueEvent } from './outbox';
 import type { OrderSchema } from './schema';
 
 export const ORDER_NOT_FOUND = '订单记录不存在';
@@ -41,6 +42,27 @@ async function statusOf(tx: Transaction<OrderSchema>, orderSn: string): Promise<
   return row?.status;
 }
 
+/** The cause an `order.closed` event names (CONTRACT §7). */
+const EVENT_CAUSE: Record<CloseCause, string> = { timeout: 'timeout', cancel: 'user', alipay: 'alipay' };
+
+/** With a broker: the stock return's body and the `order.closed` event, written beside the close. */
+async function enqueueCloseMessages(ctx: OrderSrvContext, tx: Transaction<OrderSchema>, orderSn: string, cause: CloseCause, now: number) {
+  if (!ctx.brokered) {
+    await enqueue(tx, { topic: 'stock.reback', orderSn, availableAt: now, now });
+    return;
+  }
+  const order = await tx.selectFrom('order_info').select(['id', 'user_id']).where('order_sn', '=', orderSn).executeTakeFirstOrThrow();
+  const items = await tx
+    .selectFrom('order_goods')
+    .select(['goods_id', 'nums'])
+    .where('order_id', '=', order.id)
+    .orderBy('goods_id')
+    .execute();
+  const payload = { order_sn: orderSn, items: items.map((i) => ({ goods: i.goods_id, nums: i.nums })), cause: EVENT_CAUSE[cause] };
+  await enqueue(tx, { topic: 'stock.reback', orderSn, availableAt: now, now, payload });
+  await enqueueEvent(ctx, tx, 'order.closed', orderSn, now, { user: order.user_id, cause: EVENT_CAUSE[cause] });
+}
+
 /** `closed`: this call closed it; otherwise `status` says why not (already TRADE_CLOSED, or paid). */
 export interface CloseOutcome {
   closed: boolean;
@@ -55,7 +77,7 @@ export async function closeOrder(ctx: OrderSrvContext, orderSn: string, cause: C
   const outcome = await inTransaction(ctx.db, async (tx) => {
     const now = ctx.now();
     if (await move(tx, orderSn, TRADE_CLOSED, now)) {
-      await enqueue(tx, { topic: 'stock.reback', orderSn, availableAt: now, now });
+      await enqueueCloseMessages(ctx, tx, orderSn, cause, now);
       return { closed: true, status: TRADE_CLOSED };
     }
     const status = await statusOf(tx, orderSn);
@@ -87,7 +109,11 @@ export interface Payment {
  */
 export async function payOrder(ctx: OrderSrvContext, orderSn: string, payment: Payment): Promise<PaymentOutcome> {
   const { outcome, late } = await inTransaction(ctx.db, async (tx): Promise<{ outcome: PaymentOutcome; late?: LatePayment }> => {
-    const order = await tx.selectFrom('order_info').select('total_cents').where('order_sn', '=', orderSn).executeTakeFirst();
+    const order = await tx
+      .selectFrom('order_info')
+      .select(['total_cents', 'status', 'user_id'])
+      .where('order_sn', '=', orderSn)
+      .executeTakeFirst();
     if (!order) throw new RpcError(grpc.status.NOT_FOUND, ORDER_NOT_FOUND);
     const totalCents = Number(order.total_cents);
     if (payment.amountCents !== undefined && payment.amountCents !== totalCents) {
@@ -95,7 +121,16 @@ export async function payOrder(ctx: OrderSrvContext, orderSn: string, payment: P
     }
     const now = ctx.now();
     const fields = { ...(payment.tradeNo ? { trade_no: payment.tradeNo } : {}), ...(payment.paidAt ? { pay_time: payment.paidAt } : {}) };
-    if (await move(tx, orderSn, payment.status, now, fields)) return { outcome: 'paid' };
+    if (await move(tx, orderSn, payment.status, now, fields)) {
+      if (isUnpaid(order.status)) {
+        await enqueueEvent(ctx, tx, 'order.paid', orderSn, now, {
+          user: order.user_id,
+          total: centsToYuan(totalCents),
+          trade_no: payment.tradeNo,
+        });
+      }
+      return { outcome: 'paid' };
+    }
     const status = (await statusOf(tx, orderSn)) ?? '';
     if (isPaid(status)) return { outcome: 'already' }; // a repeat, or a stale "paid" after it moved on
     if (status !== TRADE_CLOSED) throw refusedMove(status, payment.status);
