@@ -39,6 +39,13 @@ export class WalSync {
   #written = 0;
   #synced = 0;
   #running: Promise<void> | undefined;
+  /**
+   * Set for good by a failed flush. After one, Linux may mark the unwritten pages clean, so a later fdatasync can
+   * succeed without them: nothing committed since the last good flush can be promised any more, so every later
+   * write and read fails (the srv's store probe with them, so it turns NOT_SERVING) until a restart recovers
+   * from what is really on disk, as PostgreSQL does after a failed fsync.
+   */
+  #failed: Error | undefined;
 
   constructor(
     private readonly walFile: string,
@@ -58,13 +65,20 @@ export class WalSync {
 
   /** Resolves once every write committed so far (or up to `target`) is on disk. */
   async settled(target = this.#written): Promise<void> {
+    if (this.#failed) throw this.#failed;
     while (this.#synced < target) {
       if (!this.#running) {
         const upTo = this.#written;
         this.#running = this.#sync()
-          .then(() => {
-            this.#synced = upTo;
-          })
+          .then(
+            () => {
+              this.#synced = upTo;
+            },
+            (err: unknown) => {
+              this.#failed = new Error(`the SQLite log could not be flushed to disk: ${(err as Error).message}`, { cause: err });
+              throw this.#failed;
+            },
+          )
           .finally(() => {
             this.#running = undefined;
           });
@@ -79,7 +93,9 @@ export class WalSync {
     await this.flush(this.#fd);
   }
 
-  close(): void {
+  /** Waits for a flush under way (its descriptor must not be closed under it), then closes the log. */
+  async close(): Promise<void> {
+    await this.#running?.catch(() => {});
     if (this.#fd !== undefined) fs.closeSync(this.#fd);
     this.#fd = undefined;
   }
@@ -129,22 +145,30 @@ class Lease implements DatabaseConnection {
 
   constructor(readonly store: SqliteStore) {}
 
-  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters } = compiledQuery;
     const statement = this.store.statement(sql);
-    const result: QueryResult<R> = statement.reader
-      ? { rows: statement.all(parameters) as R[] }
-      : (() => {
-          const { changes, lastInsertRowid } = statement.run(parameters);
-          return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-        })();
+    let result: QueryResult<R>;
+    try {
+      if (statement.reader) result = { rows: statement.all(parameters) as R[] };
+      else {
+        const { changes, lastInsertRowid } = statement.run(parameters);
+        result = { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+      }
+    } catch (err) {
+      // A refusal (a unique key, a constraint) is an answer too, drawn from what earlier writes left: not
+      // before they are on disk. Inside a transaction, its rollback waits instead.
+      if (!this.store.db.inTransaction) await this.#onDisk(false);
+      throw err;
+    }
     // Inside a transaction, its commit waits for the disk.
     if (this.store.db.inTransaction) {
       if (!statement.readonly) this.wrote = true;
-      return Promise.resolve(result);
+      return result;
     }
     // On its own, a write committed at once; a read may have seen writes not on disk yet.
-    return this.#onDisk(!statement.readonly).then(() => result);
+    await this.#onDisk(!statement.readonly);
+    return result;
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -173,9 +197,15 @@ class Lease implements DatabaseConnection {
     await this.#onDisk(this.wrote);
   }
 
-  /** After a failed commit's flush the connection is someone else's: the commit itself went through. */
-  rollback(): void {
-    if (!this.#released) this.run('rollback');
+  /**
+   * After a failed commit's flush the connection is someone else's: the commit itself went through. SQLite may
+   * have rolled back by itself (an I/O error): then there is nothing to roll back, and the first error stands.
+   * What the transaction read (and so the refusal it ends in) may rest on writes not on disk yet: it waits for them.
+   */
+  async rollback(): Promise<void> {
+    if (this.#released) return;
+    if (this.store.db.inTransaction) this.run('rollback');
+    await this.#onDisk(false);
   }
 
   release(): void {
@@ -208,7 +238,7 @@ class GroupCommitDriver implements Driver {
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    (connection as Lease).rollback();
+    await (connection as Lease).rollback();
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
@@ -216,7 +246,7 @@ class GroupCommitDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
-    this.#store.sync?.close();
+    await this.#store.sync?.close();
     this.#store.db.close();
   }
 }

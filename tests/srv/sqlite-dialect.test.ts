@@ -144,18 +144,41 @@ describe('the SQLite dialect', () => {
     expect(await names()).toEqual([{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }]);
   });
 
-  it('when the flush fails then the writes waiting for it fail, and the connection serves the next ones', async () => {
+  it('when the flush fails then the writes waiting for it fail, and so does every later write and read until a restart', async () => {
     const write = insert('a');
     const tx = inTransaction(db, (t) => t.insertInto('item').values({ name: 'b' }).execute());
     expect(await settled(Promise.all([write, tx]))).toBe(false);
     held.fail(); // one flush ran: it fails both (the transaction's write may not be on disk either)
     await expect(write).rejects.toThrow('EIO');
     await expect(tx).rejects.toThrow('EIO');
-    const next = insert('c');
-    expect(await settled(next)).toBe(false);
+    // A later flush could succeed without the lost pages (Linux marks them clean): nothing since can be promised.
+    await expect(insert('c')).rejects.toThrow('could not be flushed');
+    await expect(names()).rejects.toThrow('could not be flushed');
+    expect(held.calls).toBe(1);
+  });
+
+  it('when a statement on its own is refused while an earlier write is not on disk then the refusal waits for it', async () => {
+    const write = insert('a');
+    expect(await settled(write)).toBe(false);
+    const duplicate = db.insertInto('item').values({ id: 1, name: 'again' }).execute();
+    expect(await settled(duplicate)).toBe(false); // refused because of a, which is not on disk yet
     held.finish();
-    await next;
-    expect(held.calls).toBe(2);
+    await write;
+    await expect(duplicate).rejects.toThrow('UNIQUE');
+  });
+
+  it('when a transaction that read an earlier write not on disk yet rolls back then its refusal waits for that write', async () => {
+    const write = insert('a');
+    expect(await settled(write)).toBe(false);
+    const refused = inTransaction(db, async (t) => {
+      const rows = await t.selectFrom('item').select('name').execute();
+      throw new Error(`refused on ${rows.length} row`);
+    });
+    expect(await settled(refused)).toBe(false);
+    held.finish();
+    await write;
+    await expect(refused).rejects.toThrow('refused on 1 row');
+    expect(held.calls).toBe(1);
   });
 
   it('when queries wait for the connection while a transaction holds it then they run after it, in turn', async () => {
