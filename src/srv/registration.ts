@@ -57,6 +57,8 @@ export function registerInConsul(spec: RegistrationSpec): Registration {
   let registered = false;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
+  /** The attempt under way: a stop waits for it, or an answer arriving after the stop would leave us registered. */
+  let underWay: Promise<void> | undefined;
 
   async function attempt(tries: number): Promise<void> {
     if (stopped) return;
@@ -70,11 +72,13 @@ export function registerInConsul(spec: RegistrationSpec): Registration {
         { err: (err as Error).message, agent: spec.agent.address, retryInMs: waitMs },
         'could not register in Consul; will try again',
       );
-      retry = setTimeout(() => void attempt(tries + 1), waitMs);
+      retry = setTimeout(() => {
+        underWay = attempt(tries + 1);
+      }, waitMs);
       retry.unref();
     }
   }
-  void attempt(0);
+  underWay = attempt(0);
 
   return {
     id,
@@ -82,6 +86,7 @@ export function registerInConsul(spec: RegistrationSpec): Registration {
     async deregister() {
       stopped = true;
       clearTimeout(retry);
+      await underWay;
       if (!registered) return;
       try {
         await within(AGENT_TIMEOUT_MS, consul.agent.service.deregister(id));
