@@ -32,10 +32,13 @@ function onSignal(signal: NodeJS.Signals): void {
  */
 export function stopOnSignal(stop: () => Promise<void>, logger: Logger): void {
   listenForSignals();
+  let stopping = false;
   stopOn = (signal) => {
-    // A second signal while stopping has its default effect: it ends the process at once.
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    // The other signal while stopping changes nothing (Ctrl-C sends a gateway worker SIGINT, then its primary
+    // SIGTERM: it must still drain); the same one again has its default effect: it ends the process at once.
+    if (stopping) return;
+    stopping = true;
+    process.off(signal, onSignal);
     logger.info({ signal }, 'shutting down');
     stop().then(
       () => {
