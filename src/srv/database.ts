@@ -36,7 +36,9 @@ export function openDatabase<Schema>(storage: StorageConfig, sqliteFile: string)
   fs.mkdirSync(storage.DATA_DIR, { recursive: true });
   const file = new SQLite(path.join(storage.DATA_DIR, sqliteFile));
   // WAL lets readers run beside the one writer; the busy timeout covers a second process on the same file.
-  file.pragma('journal_mode = WAL');
+  // Group commit (below) flushes the WAL file itself: the file must really be in WAL mode.
+  const mode = file.pragma('journal_mode = WAL', { simple: true });
+  if (mode !== 'wal') throw new Error(`SQLite file ${sqliteFile} would not switch to WAL (journal_mode is ${String(mode)})`);
   // Every write on disk before anything that awaited it goes on: the consistency design rests on commits
   // in two stores happening in order (the order attempt before the stock sale). NORMAL leaves the flush to
   // the dialect's group commit, which answers a write only after an fdatasync of the log that covers it,

@@ -8,6 +8,7 @@
 //   write, or of a read that saw it) can be lost to a power cut, as with synchronous=FULL, but the event loop
 //   never waits for the disk and the connection serves other queries while the log is flushed.
 import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type SQLite from 'better-sqlite3';
 import {
@@ -32,6 +33,7 @@ type Statement = ReturnType<SQLite.Database['prepare']>;
 const STATEMENT_CACHE_SIZE = 500;
 
 const fdatasync = promisify(fs.fdatasync);
+const fsync = promisify(fs.fsync);
 
 /** fdatasync of the WAL file, one for every write that committed while the previous one ran. */
 export class WalSync {
@@ -88,8 +90,19 @@ export class WalSync {
   }
 
   async #sync(): Promise<void> {
-    // Opened at the first write, when the log surely exists; SQLite keeps the same file while it is open.
-    this.#fd ??= fs.openSync(this.walFile, 'r');
+    // Opened at the first write, when the log surely exists; SQLite keeps the same file while it is open. The
+    // log is created anew when a file is opened, so its directory entry is flushed once too: a power cut must
+    // not lose the file that the flushed frames are in.
+    if (this.#fd === undefined) {
+      const fd = fs.openSync(this.walFile, 'r');
+      const dir = fs.openSync(path.dirname(this.walFile), 'r');
+      try {
+        await fsync(dir);
+      } finally {
+        fs.closeSync(dir);
+      }
+      this.#fd = fd;
+    }
     await this.flush(this.#fd);
   }
 
@@ -263,7 +276,8 @@ class OwnLockSqliteAdapter extends SqliteAdapter {
 
 /** The WAL sync of a file database (none for an in-memory one). */
 export function walSyncOf(database: SQLite.Database): WalSync | undefined {
-  return database.memory ? undefined : new WalSync(`${database.name}-wal`);
+  // SQLite keeps its log beside the file it really opened (a link resolved), not beside the name it was given.
+  return database.memory ? undefined : new WalSync(`${fs.realpathSync(database.name)}-wal`);
 }
 
 /**

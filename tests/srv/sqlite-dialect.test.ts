@@ -7,7 +7,7 @@ import SQLite from 'better-sqlite3';
 import { type Generated, Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inTransaction } from '../../src/srv/database';
-import { GroupCommitSqliteDialect, WalSync } from '../../src/srv/sqlite-dialect';
+import { GroupCommitSqliteDialect, WalSync, walSyncOf } from '../../src/srv/sqlite-dialect';
 
 interface Schema {
   item: { id: Generated<number>; name: string };
@@ -200,5 +200,26 @@ describe('the SQLite dialect', () => {
     held.finish();
     await meanwhile;
     expect(await names()).toEqual([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
+  });
+});
+
+describe('the SQLite dialect on a file opened through a link', () => {
+  it('when the file is opened by a symbolic link then writes flush the log beside the real file and succeed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'order-web-dialect-link-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'real'));
+      new SQLite(path.join(dir, 'real', 'test.db')).close();
+      fs.symlinkSync(path.join(dir, 'real', 'test.db'), path.join(dir, 'link.db'));
+      const file = new SQLite(path.join(dir, 'link.db'));
+      file.pragma('journal_mode = WAL');
+      file.pragma('synchronous = NORMAL');
+      file.exec('CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)');
+      const db = new Kysely<Schema>({ dialect: new GroupCommitSqliteDialect({ database: file, sync: walSyncOf(file) }) });
+      await db.insertInto('item').values({ name: 'a' }).execute();
+      await expect(db.selectFrom('item').select('name').execute()).resolves.toEqual([{ name: 'a' }]);
+      await db.destroy();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
