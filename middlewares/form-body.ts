@@ -49,6 +49,12 @@ export function formBody({ limit, integers }: FormBodyOptions): RequestHandler[]
     limits: { fields: MAX_FIELDS, parts: MAX_FIELDS, fieldSize: maxBytes, fieldNameSize: 100 },
   }).none();
   const readMultipart: RequestHandler = (req, res, next) => {
+    // multer caps each field, not the whole body: a declared length over the body limit is refused before reading,
+    // as JSON and urlencoded bodies are (a chunked body stays bounded by MAX_FIELDS × the field cap).
+    if (req.is('multipart/form-data') && Number(req.headers['content-length']) > maxBytes) {
+      next(new AppError('PAYLOAD_TOO_LARGE', '请求体过大'));
+      return;
+    }
     multipart(req, res, (err?: unknown) => next(err === undefined ? undefined : multerError(err)));
   };
   const readIntegers: RequestHandler = (req, _res, next) => {

@@ -467,6 +467,13 @@ describe('messages in the form encodings: the course SPA posts a FormData', () =
       ['message', 'm'.repeat(70 * 1024)],
     ]);
     expect(answer(await spaPost(3106, huge))).toEqual({ status: 413, body: envelope('请求体过大', 'PAYLOAD_TOO_LARGE') });
+    // Each field under the cap, all of them over the body limit: refused as a JSON body that long would be.
+    const wide = spaBody([
+      ['type', '4'],
+      ['subject', 's'.repeat(40 * 1024)],
+      ['message', 'm'.repeat(40 * 1024)],
+    ]);
+    expect(answer(await spaPost(3106, wide))).toEqual({ status: 413, body: envelope('请求体过大', 'PAYLOAD_TOO_LARGE') });
     expect((await stack.srv.userop.MessageList({ userId: 3106 })).total).toBe(0);
   });
 
