@@ -12,7 +12,7 @@ import type { RunningSrv } from '../../src/srv/running-srv';
 import { brokerUnreachable, startTestBroker, TEST_BROKER_URL, type TestBroker } from '../helpers/broker';
 import { api } from '../helpers/http';
 import { ensureBuilt, startMain } from '../helpers/process';
-import { publishAll, type Stack, type StackOptions, startStack, TEST_STORE } from '../helpers/stack';
+import { itWhere, publishAll, type Stack, type StackOptions, startStack, TEST_STORE } from '../helpers/stack';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { waitFor } from '../helpers/wait';
 
@@ -161,7 +161,7 @@ describe(`reliable messages on RabbitMQ (${TEST_STORE})`, async () => {
 
   // Several inventory srvs in this one process cannot share one SQLite file (a busy wait would block the very thread
   // the lock holder needs); a fleet shares MySQL/MariaDB, as in production.
-  it.skipIf(TEST_STORE !== 'mariadb')(
+  itWhere(TEST_STORE === 'mariadb')(
     'when three inventory srvs compete for the stock returns of many cancels then each order’s stock comes back exactly once',
     async () => {
       const broker = await brokerFor('fleet');

@@ -17,6 +17,7 @@ import { ensureBuilt, freePort, type MainProcess, startMain } from '../helpers/p
 import {
   buildGateway,
   type Gateway,
+  itWhere,
   queryStore,
   TEST_JWT_KEY,
   TEST_STORE,
@@ -40,8 +41,8 @@ let nextUser = 70_000;
 let broker: TestBroker | undefined;
 const brokerEnv = () => broker?.env ?? {};
 /** The relay's own expiry (by available_at) and Reback; with a broker they are the delayed message and the consumer. */
-const relayOnly = TEST_TRANSPORT === 'broker' ? it.skip : it;
-const brokerOnly = TEST_TRANSPORT === 'broker' ? it : it.skip;
+const relayOnly = itWhere(TEST_TRANSPORT === 'relay');
+const brokerOnly = itWhere(TEST_TRANSPORT === 'broker');
 
 beforeAll(async () => {
   ensureBuilt();
