@@ -27,13 +27,6 @@ export const liveness: RequestHandler = (req, res) => {
   res.end(LIVE);
 };
 
-/** Where this instance is in its life: only `serving` takes traffic. */
-export type InstancePhase = 'starting' | 'serving' | 'draining';
-
-export interface Instance {
-  phase: InstancePhase;
-}
-
 export type SrvStates = Record<SrvName, SrvHealthState>;
 
 /** Every srv's health, asked in parallel within READINESS_TIMEOUT_MS; srv_up follows what was found. */

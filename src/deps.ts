@@ -1,7 +1,6 @@
 // What the gateway's routes are built from; main.ts and the tests construct it.
 import type { Logger } from '../global/logger';
 import type { SrvConn } from '../global/srv-conn';
-import type { Instance } from '../routes/health';
 import type { AlipayPagePay } from './alipay/page-pay';
 
 export interface AppDeps {
@@ -18,6 +17,13 @@ export interface AppDeps {
   instance?: Instance;
   /** GET /metrics' text: this process's registry unless the gateway runs as several workers. */
   scrape?: () => Promise<string>;
+}
+
+/** Where this instance is in its life: only `serving` takes traffic (readiness answers 503 otherwise). */
+export type InstancePhase = 'starting' | 'serving' | 'draining';
+
+export interface Instance {
+  phase: InstancePhase;
 }
 
 export interface PaySettings {

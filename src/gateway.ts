@@ -11,10 +11,10 @@ import type { Logger } from '../global/logger';
 import { startDefaultMetrics } from '../global/metrics';
 import { type ClientOptions, consulOption, createSrvConn, type SrvConn, type SrvTargets } from '../global/srv-conn';
 import { clientErrorHandler } from '../middlewares/error-handler';
-import { type Instance, lookAtSrvs } from '../routes/health';
+import { lookAtSrvs } from '../routes/health';
 import { createAlipayPagePay } from './alipay/page-pay';
 import { createApp } from './app';
-import { paySettings } from './deps';
+import { type Instance, paySettings } from './deps';
 import { type Registration, registerInConsul } from './srv/registration';
 import { isGatewayWorker, workerScrape } from './workers';
 

@@ -9,7 +9,7 @@ import { goodsSrvSchema, parseConfig } from '../../global/config';
 import { silentLogger } from '../../global/logger';
 import { serviceDefinitions } from '../../global/proto';
 import type { SrvName } from '../../global/wire';
-import type { Instance } from '../../routes/health';
+import type { Instance } from '../../src/deps';
 import { buildGatewayApp } from '../../src/gateway';
 import { startGoodsSrv } from '../../src/srv/goods';
 import type { RunningSrv } from '../../src/srv/running-srv';
