@@ -69,6 +69,16 @@ const ALIPAY_FORM: SchemaObject = {
 
 const ALIPAY_RETURN: SchemaObject = { ...ALIPAY_FORM, required: ['app_id', 'out_trade_no', 'sign', 'sign_type'] };
 
+/** The body of PUT and PATCH /up/v1/address/:id, which take the same whole form. */
+const ADDRESS_REPLACEMENT = {
+  province: '上海市',
+  city: '上海市',
+  district: '浦东新区',
+  address: '世纪大道2号',
+  signer_name: '李四',
+  signer_mobile: '13900139000',
+};
+
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'GET /health': {
     tag: 'operations',
@@ -229,14 +239,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     description: "Another user's or a missing address: 404.",
     ok: 'Empty',
     errors: ['NOT_FOUND'],
-    example: {
-      province: '上海市',
-      city: '上海市',
-      district: '浦东新区',
-      address: '世纪大道2号',
-      signer_name: '李四',
-      signer_mobile: '13900139000',
-    },
+    example: ADDRESS_REPLACEMENT,
   },
   'PATCH /up/v1/address/:id': {
     tag: 'addresses',
@@ -245,14 +248,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       "The course SPA's own userop-web routes PATCH, most copies PUT: both take the whole form. Another user's or a missing address: 404.",
     ok: 'Empty',
     errors: ['NOT_FOUND'],
-    example: {
-      province: '上海市',
-      city: '上海市',
-      district: '浦东新区',
-      address: '世纪大道2号',
-      signer_name: '李四',
-      signer_mobile: '13900139000',
-    },
+    example: ADDRESS_REPLACEMENT,
   },
   'DELETE /up/v1/address/:id': {
     tag: 'addresses',
