@@ -7,7 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import type express from 'express';
 import { createConnection } from 'mysql2/promise';
-import { it } from 'vitest';
+import { describe, it } from 'vitest';
 import { type Env, type GatewayConfig, gatewaySchema, parseConfig } from '../../global/config';
 import { createLogger, type Logger, silentLogger } from '../../global/logger';
 
@@ -169,6 +169,11 @@ export const TEST_TRANSPORT: 'relay' | 'broker' = process.env.TEST_TRANSPORT ===
  */
 export function itWhere(applies: boolean): typeof it {
   return applies ? it : (notRegistered as unknown as typeof it);
+}
+
+/** `describe` for a group whose every test applies only where itWhere would register it. */
+export function describeWhere(applies: boolean): typeof describe {
+  return applies ? describe : (notRegistered as unknown as typeof describe);
 }
 const notRegistered = () => {};
 
