@@ -33,7 +33,6 @@ type Statement = ReturnType<SQLite.Database['prepare']>;
 const STATEMENT_CACHE_SIZE = 500;
 
 const fdatasync = promisify(fs.fdatasync);
-const fsync = promisify(fs.fsync);
 
 /** fdatasync of the WAL file, one for every write that committed while the previous one ran. */
 export class WalSync {
@@ -94,14 +93,14 @@ export class WalSync {
     // log is created anew when a file is opened, so its directory entry is flushed once too: a power cut must
     // not lose the file that the flushed frames are in.
     if (this.#fd === undefined) {
-      const fd = fs.openSync(this.walFile, 'r');
+      this.#fd = fs.openSync(this.walFile, 'r');
+      // Once per open file, so the event loop may pay it: a flush of the directory that holds the log.
       const dir = fs.openSync(path.dirname(this.walFile), 'r');
       try {
-        await fsync(dir);
+        fs.fsyncSync(dir);
       } finally {
         fs.closeSync(dir);
       }
-      this.#fd = fd;
     }
     await this.flush(this.#fd);
   }
