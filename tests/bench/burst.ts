@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
-import { freePort, gatewayEnv, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
+import { freePort, gatewayEnv, machineLine, type Proc, srvTargetsEnv, startBuilt, startSrvProcesses, stopAll } from './deployed';
 
 const BURST_SIZE = Number(process.env.BURST_SIZE || 454);
 const LIGHT_RATE = Number(process.env.LIGHT_RATE || 10);
@@ -159,12 +159,7 @@ async function run(limit: number): Promise<void> {
 
 async function main(): Promise<void> {
   out(`bench:burst — the srvs and the gateway as processes on SQLite; a light user at ${LIGHT_RATE} requests/s; phases of ${PHASE_MS} ms`);
-  out(
-    `machine: ${os.cpus().length} cores, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}`,
-  );
+  out(machineLine());
   out();
   await run(LIMIT);
   await run(100_000);

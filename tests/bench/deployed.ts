@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import type { SrvTargets } from '../../global/srv-conn';
 import type { DevSecrets } from '../../src/dev-secrets';
@@ -162,4 +163,16 @@ export async function stopAll(procs: Proc[]): Promise<void> {
   }, STOP_GRACE_MS);
   await Promise.all(procs.map(exited));
   clearTimeout(force);
+}
+
+/** The machine's cores and load average, for a bench's header: figures mean little on a busy machine. */
+export function machineLine(): string {
+  return `machine: ${os.cpus().length} cores, load ${loadAverage()}`;
+}
+
+export function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }

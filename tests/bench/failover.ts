@@ -12,7 +12,7 @@ import { CONSUL_TARGETS } from '../../global/discovery';
 import { signToken } from '../../middlewares/auth';
 import { ensureDevSecrets } from '../../src/dev-secrets';
 import { startConsulAgent } from '../helpers/consul-agent';
-import { freePort, gatewayEnv, type Proc, srvTargetsEnv, startBuilt, stopAll } from './deployed';
+import { freePort, gatewayEnv, machineLine, type Proc, srvTargetsEnv, startBuilt, stopAll } from './deployed';
 
 const RATE = Number(process.env.FAILOVER_RATE || 100);
 const PHASE_MS = Number(process.env.FAILOVER_PHASE_MS || 5000);
@@ -123,12 +123,7 @@ async function main(): Promise<void> {
     out(
       `bench:failover — ${INSTANCES} instances of each srv and the gateway as processes, found through Consul (stand-in agent), ${RATE} requests/s`,
     );
-    out(
-      `machine: ${os.cpus().length} cores, load ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    out(machineLine());
     out();
     out('phase                    sent  failed  longest stretch of failures');
     for (const name of ['steady', 'SIGTERM one of each', 'SIGKILL one of each', 'all']) {

@@ -28,7 +28,18 @@ import { Worker } from 'node:worker_threads';
 import { createSrvConn, type SrvConn, type SrvTargets } from '../../global/srv-conn';
 import { signToken } from '../../middlewares/auth';
 import { type DevSecrets, ensureDevSecrets } from '../../src/dev-secrets';
-import { freePort, gatewayEnv, outputOf, type Proc, srvTargetsEnv, startBuilt, startNode, startSrvProcesses, stopAll } from './deployed';
+import {
+  freePort,
+  gatewayEnv,
+  loadAverage,
+  outputOf,
+  type Proc,
+  srvTargetsEnv,
+  startBuilt,
+  startNode,
+  startSrvProcesses,
+  stopAll,
+} from './deployed';
 import type { DirectRpc, DirectUser, HttpRequestSpec, LoadJob, LoadMessage, LoadResult } from './gateway-load';
 import { CLOCK_TICKS_PER_SECOND, processTree, statFields } from './proc-cpu';
 
@@ -634,13 +645,6 @@ const LEGEND = [
 ];
 
 // ---------------------------------------------------------------------------------------------- main
-
-function loadAverage(): string {
-  return os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
 
 function header(settings: Settings): void {
   const cpus = os.cpus();
